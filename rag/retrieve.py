@@ -1,0 +1,199 @@
+"""question -> SearchResult: dense (FAISS) and BM25 ranks fused, scoped to the committees named, with abstention.
+
+Ranking, decided on the dev set (numbers in bench/README.md):
+1. Dense: e5 cosine over the normalised question and the chunks' matching text.
+2. BM25 over jieba tokens of the same normalised text.
+3. Reciprocal-rank fusion of the two lists.
+4. Scope: when the question names committees of the corpus ("金湖县", "Hai'an"), their
+   chunks rank first, taking turns when several are named, so a question about two
+   committees shows both; otherwise the fused order stands.
+
+Abstention ("the reports don't say") is decided by `_should_abstain`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.analyze import normalize, tokenize
+from rag.chunk import matching_text
+from rag.config import MAX_QUESTION_CHARS, Settings
+from rag.embed import Embedder
+from rag.errors import BadQuestion
+from rag.index import Index
+from rag.records import Hit, ReportMeta, SearchFilter, SearchResult
+
+# "盱眙县政协", "淮安市政协": a committee named by place. Generic words are not places.
+_NAMED_COMMITTEE = re.compile(r"([\u4e00-\u9fff]{2,5}?(?:省|市|县|区|州|盟|旗))(?:政协|委员会)")
+_NOT_A_PLACE = ("各地", "地方", "县区", "市县", "基层", "全国", "全省", "全市", "全县", "全区", "哪个", "哪些", "本市", "该市", "这个", "有的", "两地", "各县", "各市", "各区", "两个")
+_ADMIN_SUFFIX = re.compile(r"(?:省|市|县|区|州|盟|旗)$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    row: int
+    score: float
+    dense: float
+
+
+class Retriever:
+    """Holds a loaded index and its embedder; `search` is safe to call from several threads."""
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.reports = index.reports()
+        self._aliases = _alias_table(self.reports)
+        self._report_rows = _rows_by_report(index)
+        self._matching = [matching_text(c) for c in index.chunks]
+        self._vocab = set(index.bm25.vocab_dict)
+
+    def search(self, question: str, top_k: int | None = None, where: SearchFilter | None = None) -> SearchResult:
+        question = check_question(question)
+        top_k = top_k or self.settings.top_k
+        normalized = normalize(question)
+        allowed = self._allowed_rows(where)
+        named = self._named_reports(normalized)
+        unknown = _unknown_committees(normalized, self._aliases)
+        ranked = self._fuse(normalized, allowed)
+        ranked = _scope(ranked, named, self.index.chunks)
+        hits = tuple(Hit(self.index.chunks[s.row], round(s.score, 6)) for s in ranked[:top_k])
+        abstain, reason = _should_abstain(normalized, ranked[:top_k], named, unknown)
+        return SearchResult(question=question, hits=hits, abstain=abstain, reason=reason)
+
+    def _fuse(self, normalized: str, allowed: np.ndarray | None) -> list[_Scored]:
+        n = len(self.index.chunks)
+        depth = min(n, self.settings.candidates if allowed is None else max(self.settings.candidates, 4 * self.settings.candidates))
+        dense_rows, dense_scores = self._dense(normalized, depth, allowed)
+        bm25_rows = self._bm25(normalized, depth, allowed)
+        k = self.settings.rrf_k
+        fused: dict[int, float] = {}
+        for rank, row in enumerate(dense_rows):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)
+        for rank, row in enumerate(bm25_rows):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)
+        dense_of = dict(zip(dense_rows, dense_scores))
+        ranked = [_Scored(row, score, dense_of.get(row, 0.0)) for row, score in fused.items()]
+        ranked.sort(key=lambda s: (-s.score, -s.dense, s.row))
+        return ranked
+
+    def _dense(self, normalized: str, depth: int, allowed: np.ndarray | None) -> tuple[list[int], list[float]]:
+        import faiss
+
+        query = self.embedder.embed_query(normalized).reshape(1, -1)
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))
+        scores, rows = self.index.vectors.search(query, depth, params=params)
+        keep = rows[0] >= 0
+        return rows[0][keep].tolist(), scores[0][keep].tolist()
+
+    def _bm25(self, normalized: str, depth: int, allowed: np.ndarray | None) -> list[int]:
+        tokens = [t for t in tokenize(normalized) if t in self._vocab]
+        if not tokens:
+            return []
+        scores = self.index.bm25.get_scores(tokens)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        top = np.argpartition(-scores, min(depth, len(scores) - 1))[:depth]
+        top = top[scores[top] > 0]
+        return top[np.argsort(-scores[top], kind="stable")].tolist()
+
+    def _allowed_rows(self, where: SearchFilter | None) -> np.ndarray | None:
+        if where is None or where.is_empty():
+            return None
+        mask = np.zeros(len(self.index.chunks), dtype=bool)
+        for report_id, meta in self.reports.items():
+            if where.admits(report_id, meta):
+                mask[self._report_rows.get(report_id, [])] = True
+        return mask
+
+    def _named_reports(self, normalized: str) -> list[str]:
+        """Reports whose committee the question names, in the order named."""
+        lowered = normalized.lower()
+        found: list[tuple[int, str]] = []
+        for alias, report_ids in self._aliases.items():
+            at = lowered.find(alias)
+            if at >= 0:
+                found.extend((at, rid) for rid in report_ids)
+        ordered = [rid for _, rid in sorted(found)]
+        return list(dict.fromkeys(ordered))
+
+
+def check_question(question: str) -> str:
+    """The question stripped, or BadQuestion saying why it cannot be searched."""
+    if not isinstance(question, str) or not question.strip():
+        raise BadQuestion("the question is empty: type a question about the reports")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BadQuestion(f"the question is {len(question):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}")
+    return question
+
+
+def _alias_table(reports: dict[str, ReportMeta]) -> dict[str, list[str]]:
+    """Lower-cased normalised name -> report ids: short name, place, place without its suffix, aliases."""
+    table: dict[str, list[str]] = {}
+    for report_id, meta in reports.items():
+        place = meta.short_name.removesuffix("政协")
+        names = {meta.short_name, place, meta.committee, *meta.aliases}
+        if len(_ADMIN_SUFFIX.sub("", place)) >= 2:
+            names.add(_ADMIN_SUFFIX.sub("", place))
+        for name in names:
+            key = normalize(name).lower().strip()
+            if len(key) >= 2:
+                table.setdefault(key, []).append(report_id)
+    return table
+
+
+def _unknown_committees(normalized: str, aliases: dict[str, list[str]]) -> list[str]:
+    """Committees the question names that no report of the corpus belongs to."""
+    unknown = []
+    for match in _NAMED_COMMITTEE.finditer(normalized):
+        place = match.group(1)
+        stem = _ADMIN_SUFFIX.sub("", place)
+        if any(generic in place for generic in _NOT_A_PLACE):
+            continue
+        if place.lower() in aliases or stem.lower() in aliases:
+            continue
+        # "淮安市洪泽区政协": the regex takes the shortest place, the known one may follow it
+        if any(alias in normalized[match.start() : match.end() + 4].lower() for alias in aliases):
+            continue
+        unknown.append(place)
+    return unknown
+
+
+def _rows_by_report(index: Index) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(index.chunks):
+        rows.setdefault(chunk.report_id, []).append(row)
+    return rows
+
+
+def _scope(ranked: list[_Scored], named: list[str], chunks) -> list[_Scored]:
+    """Chunks of the named reports first (taking turns between them), then the rest in fused order."""
+    if not named:
+        return ranked
+    per_report: dict[str, list[_Scored]] = {rid: [] for rid in named}
+    rest = []
+    for scored in ranked:
+        bucket = per_report.get(chunks[scored.row].report_id)
+        (bucket if bucket is not None else rest).append(scored)
+    interleaved = []
+    queues = [q for q in per_report.values() if q]
+    while queues:
+        for queue in queues:
+            interleaved.append(queue.pop(0))
+        queues = [q for q in queues if q]
+    return interleaved + rest
+
+
+def _should_abstain(normalized: str, top: list[_Scored], named: list[str], unknown: list[str]) -> tuple[bool, str]:
+    if unknown and not named:
+        return True, f"所收录的报告中没有{'、'.join(unknown)}政协的报告"
+    if not top:
+        return True, "没有找到相关段落"
+    return False, ""
