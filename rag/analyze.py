@@ -51,3 +51,47 @@ def tokenize(text: str) -> list[str]:
 
 def _is_punct(word: str) -> bool:
     return all(unicodedata.category(ch)[0] in "PSZ" for ch in word)
+
+
+@functools.cache
+def _glossary() -> dict[tuple[str, ...], tuple[str, ...]]:
+    from importlib.resources import files
+
+    table = {}
+    for line in files("rag").joinpath("data/en_zh.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            english, chinese = line.split("\t")
+            table[tuple(_WORDS.findall(english.lower()))] = tuple(chinese.split())
+    return table
+
+
+_WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def chinese_terms_for_english(text: str) -> list[str]:
+    """Chinese report vocabulary for the English words of a question (longest phrase first).
+
+    The bundled e5 model matches English questions to Chinese passages poorly, and BM25
+    not at all; a glossary of CPPCC terms (rag/data/en_zh.tsv) bridges both.
+    """
+    words = _WORDS.findall(text.lower())
+    glossary = _glossary()
+    longest = max((len(k) for k in glossary), default=1)
+    terms: list[str] = []
+    at = 0
+    while at < len(words):
+        for size in range(min(longest, len(words) - at), 0, -1):
+            found = glossary.get(tuple(words[at : at + size]))
+            if found:
+                terms.extend(found)
+                at += size
+                break
+        else:
+            at += 1
+    return list(dict.fromkeys(terms))
+
+
+def is_mostly_english(text: str) -> bool:
+    letters = sum(ch.isascii() and ch.isalpha() for ch in text)
+    cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return letters > 3 * cjk and letters >= 8

@@ -148,12 +148,18 @@ def _read_pdf(path: Path) -> str:
         from pypdf import PdfReader
 
         reader = PdfReader(path)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise BadDocument(f"{path}: the PDF is password-protected; save an unprotected copy")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except BadDocument:
-        raise
     except Exception as exc:  # pypdf raises PdfReadError, but also ValueError, KeyError, ...
+        raise BadDocument(f"{path}: not a valid PDF ({_why(exc)})") from exc
+    try:
+        # Many PDFs are encrypted with an empty password only to forbid editing.
+        opened = not reader.is_encrypted or bool(reader.decrypt(""))
+    except Exception as exc:  # e.g. AES without the `cryptography` package
+        raise BadDocument(f"{path}: the PDF is encrypted and cannot be opened ({_why(exc)})") from exc
+    if not opened:
+        raise BadDocument(f"{path}: the PDF is password-protected; save an unprotected copy")
+    try:
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:
         raise BadDocument(f"{path}: not a valid PDF ({_why(exc)})") from exc
     texts = [text.strip() for text in pages if text.strip()]
     if not texts:

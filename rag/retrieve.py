@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.analyze import normalize, tokenize
+from rag.analyze import chinese_terms_for_english, is_mostly_english, normalize, tokenize
 from rag.chunk import matching_text
 from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.embed import Embedder
@@ -29,6 +29,14 @@ from rag.records import Hit, ReportMeta, SearchFilter, SearchResult
 # "盱眙县政协", "淮安市政协": a committee named by place. Generic words are not places.
 _NAMED_COMMITTEE = re.compile(r"([\u4e00-\u9fff]{2,5}?(?:省|市|县|区|州|盟|旗))(?:政协|委员会)")
 _NOT_A_PLACE = ("各地", "地方", "县区", "市县", "基层", "全国", "全省", "全市", "全县", "全区", "哪个", "哪些", "本市", "该市", "这个", "有的", "两地", "各县", "各市", "各区", "两个")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_GENERIC = frozenset(
+    """政协 委员会 名字 名称 一共 总共 分别 具体 情况 主要 哪些 哪个 什么 多少 数字 数据 地方 哪些地方 这些 那些
+    一年 今年 去年 全年 讲话 讲话稿 发言 发言稿 材料 引用 准备 需要 举例 例子 做法 经验 怎么 如何 开展 工作""".split()
+)
+_SHORT_QUESTION_TERMS = 5
+_MISSING_SHARE_TO_ABSTAIN = 3  # abstain when at least 1 in 3 terms is missing
+_COUNTED = re.compile(r"[一二三四五六七八九十两几多\d]+[个件次名位项家篇条批场人年]")
 _ADMIN_SUFFIX = re.compile(r"(?:省|市|县|区|州|盟|旗)$")
 
 
@@ -51,18 +59,22 @@ class Retriever:
         self._report_rows = _rows_by_report(index)
         self._matching = [matching_text(c) for c in index.chunks]
         self._vocab = set(index.bm25.vocab_dict)
+        self._report_text = {rid: "\n".join(self._matching[r] for r in rows) for rid, rows in self._report_rows.items()}
 
     def search(self, question: str, top_k: int | None = None, where: SearchFilter | None = None) -> SearchResult:
         question = check_question(question)
         top_k = top_k or self.settings.top_k
         normalized = normalize(question)
+        if is_mostly_english(normalized):
+            normalized = f"{normalized} {' '.join(chinese_terms_for_english(normalized))}"
         allowed = self._allowed_rows(where)
         named = self._named_reports(normalized)
         unknown = _unknown_committees(normalized, self._aliases)
         ranked = self._fuse(normalized, allowed)
         ranked = _scope(ranked, named, self.index.chunks)
         hits = tuple(Hit(self.index.chunks[s.row], round(s.score, 6)) for s in ranked[:top_k])
-        abstain, reason = _should_abstain(normalized, ranked[:top_k], named, unknown)
+        missing = self._missing_terms(normalized, named)
+        abstain, reason = _should_abstain(ranked[:top_k], named, unknown, missing)
         return SearchResult(question=question, hits=hits, abstain=abstain, reason=reason)
 
     def _fuse(self, normalized: str, allowed: np.ndarray | None) -> list[_Scored]:
@@ -103,6 +115,36 @@ class Retriever:
         top = top[scores[top] > 0]
         return top[np.argsort(-scores[top], kind="stable")].tolist()
 
+    def _missing_terms(self, normalized: str, named: list[str]) -> list[str]:
+        """Terms of a short question about named committees that none of their reports contains.
+
+        "杜集区政协2024年提案立案了多少件？" has two terms, 2024 and 立案, and 杜集's 2025
+        plan has neither: the nearest passages would be about something else. Long
+        questions are exempt: paraphrases and colloquial questions use many words no report has.
+        """
+        if not named:
+            return []
+        aliases = self._aliases
+        terms = [
+            t for t in dict.fromkeys(tokenize(normalized))
+            if len(t) >= 2 and not t.isascii() or _YEAR.fullmatch(t)
+        ]
+        terms = [
+            t for t in terms
+            if not any(t in a or a in t for a in aliases) and t not in _GENERIC and not _COUNTED.fullmatch(t)
+        ]
+        if len(terms) > _SHORT_QUESTION_TERMS:
+            return []
+        scope = [self._report_text.get(rid, "") for rid in named]
+        elsewhere = [text for rid, text in self._report_text.items() if rid not in named]
+        # A word no report uses is the asker's own wording ("嘉宾", "那块"), not a missing fact;
+        # a report word absent from the named committee's report is.
+        missing = [
+            t for t in terms
+            if not any(t in text for text in scope) and any(t in text for text in elsewhere)
+        ]
+        return missing if len(missing) * _MISSING_SHARE_TO_ABSTAIN >= len(terms) else []
+
     def _allowed_rows(self, where: SearchFilter | None) -> np.ndarray | None:
         if where is None or where.is_empty():
             return None
@@ -139,7 +181,7 @@ def _alias_table(reports: dict[str, ReportMeta]) -> dict[str, list[str]]:
     table: dict[str, list[str]] = {}
     for report_id, meta in reports.items():
         place = meta.short_name.removesuffix("政协")
-        names = {meta.short_name, place, meta.committee, *meta.aliases}
+        names = {meta.short_name, place, *meta.aliases}
         if len(_ADMIN_SUFFIX.sub("", place)) >= 2:
             names.add(_ADMIN_SUFFIX.sub("", place))
         for name in names:
@@ -191,9 +233,13 @@ def _scope(ranked: list[_Scored], named: list[str], chunks) -> list[_Scored]:
     return interleaved + rest
 
 
-def _should_abstain(normalized: str, top: list[_Scored], named: list[str], unknown: list[str]) -> tuple[bool, str]:
+def _should_abstain(top: list[_Scored], named: list[str], unknown: list[str], missing: list[str]) -> tuple[bool, str]:
+    """Abstain when the question is about a committee the corpus lacks, or asks a short
+    question whose key terms the named committee's report never uses."""
     if unknown and not named:
         return True, f"所收录的报告中没有{'、'.join(unknown)}政协的报告"
     if not top:
         return True, "没有找到相关段落"
+    if missing:
+        return True, f"所涉委员会的报告中没有出现“{'”“'.join(missing)}”"
     return False, ""

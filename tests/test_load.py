@@ -155,7 +155,7 @@ HTML = """<!DOCTYPE html>
 <table><tr><th>项目</th><th>件数</th></tr><tr><td>提案</td><td>312</td></tr></table>
 <pre>一、  思想政治引领
 二、  协商议政</pre>
-<footer>版权所有 © 政协</footer>
+<footer>版权所有 &copy; 政协</footer>
 <script>track();</script>
 </body></html>
 """
