@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from pathlib import Path
 
 _SPACE = re.compile(r"\s+")
 # Punctuation and question words carry no evidence; dropping them keeps BM25 scores
@@ -55,10 +56,8 @@ def _is_punct(word: str) -> bool:
 
 @functools.cache
 def _glossary() -> dict[tuple[str, ...], tuple[str, ...]]:
-    from importlib.resources import files
-
     table = {}
-    for line in files("rag").joinpath("data/en_zh.tsv").read_text(encoding="utf-8").splitlines():
+    for line in (Path(__file__).parent / "data" / "en_zh.tsv").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             english, chinese = line.split("\t")
             table[tuple(_WORDS.findall(english.lower()))] = tuple(chinese.split())
