@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SCHEMA_VERSION = 1
+# Bump when ingest or chunk rules change what chunks an unchanged file yields:
+# an index built under other rules is then rebuilt instead of served.
+CHUNK_RULES_VERSION = 1
 
 # Questions longer than this are almost always a pasted document, not a question;
 # embedding them would take seconds and still match nothing in particular.
@@ -42,4 +45,4 @@ class Settings:
             raise ValueError(f"top_k ({self.top_k}) must be at least 1")
 
     def chunking(self) -> dict[str, int]:
-        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap}
+        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap, "rules": CHUNK_RULES_VERSION}

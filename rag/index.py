@@ -167,7 +167,8 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
 def is_stale(index_dir: Path, corpus_dir: Path, embedder_id: str, settings: Settings) -> bool:
     """True when there is no index yet or the corpus changed since it was built.
 
-    A corrupt index or one built with another embedder raises instead: rebuilding it
+    Other chunking settings or rules also make it stale. A corrupt index, or one built
+    with another embedder or schema, raises instead: rebuilding it
     silently would hide the problem, and serving it would give wrong answers.
     """
     try:
@@ -175,7 +176,9 @@ def is_stale(index_dir: Path, corpus_dir: Path, embedder_id: str, settings: Sett
     except IndexNotFound:
         return True
     manifest = read_manifest(build_dir)
-    check_manifest(manifest, build_dir, embedder_id, settings)
+    check_manifest(manifest, build_dir, embedder_id, settings=None)
+    if manifest.get("chunking") != settings.chunking():
+        return True
     corpus = manifest["corpus"]
     indexed = {name: f["hash"] for name, f in (corpus["files"] | corpus.get("failed", {})).items()}
     return indexed != corpus_fingerprint(corpus_dir)

@@ -30,7 +30,7 @@ _SENTENCE_END = "。！？!?；;…"
 _HEADING_MAX_CHARS = 40
 _RUN_IN_MAX_CHARS = 12
 # "一是…。二是…。" enumerates inside one paragraph; rag.chunk reads it per chunk.
-ENUMERATOR = re.compile(r"(?:^|(?<=[。；;]))([一二三四五六七八九十]是[^。；;，,]{1,20})[。；;]")
+ENUMERATOR = re.compile(r"(?:^|(?<=[。；;]))([一二三四五六七八九十]是[^。；;]{1,24})[。；;]")
 _NUMBERED = re.compile(r"^[一二三四五六七八九十百]+[、.．]")
 _SUB_NUMBERED = re.compile(r"^[（(][一二三四五六七八九十百]+[）)]")
 _CAPTION = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[,，]")
