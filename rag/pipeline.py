@@ -1,17 +1,38 @@
-"""Wiring: settings + corpus + index directory -> a ready Retriever, building the index when needed."""
+"""Wiring: corpus + index directory + settings -> a ready Retriever or Assistant.
+
+The Assistant is what the app and `rag ask` hold: it answers (follow-ups included),
+takes uploaded reports and reports the index status. An upload is checked, copied into
+the corpus, indexed incrementally, and only then swapped in; a failure changes nothing.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
 from pathlib import Path
 from typing import Callable
 
+from rag.analyze import normalize
+from rag.answer import answer
 from rag.config import Settings
-from rag.embed import make_embedder
+from rag.embed import Embedder, make_embedder
+from rag.errors import BadDocument
+from rag.followup import standalone_question
 from rag.index import BuildReport, Index, build_index, is_stale
+from rag.ingest import corpus_files, ingest_file
+from rag.load import SUPPORTED_SUFFIXES
+from rag.records import Answer, SearchFilter
 from rag.retrieve import Retriever
 
 log = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+_UNSAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
 
 def open_retriever(
@@ -21,15 +42,111 @@ def open_retriever(
     build_if_stale: bool = True,
     on_build: Callable[[BuildReport], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    embedder: Embedder | None = None,
 ) -> Retriever:
     """Load the index under `index_dir`; first (re)build it from `corpus_dir` if it is missing or stale.
 
     With `build_if_stale=False` the index is loaded as it is, and a missing or broken
     one raises the RagError that says how to fix it.
     """
-    embedder = make_embedder(settings.embedder)
+    embedder = embedder or make_embedder(settings.embedder)
     if build_if_stale and is_stale(index_dir, corpus_dir, embedder.id, settings):
         report = build_index(corpus_dir, index_dir, embedder, settings, progress=progress)
         if on_build:
             on_build(report)
     return Retriever(Index.load(index_dir, embedder.id, settings), embedder, settings)
+
+
+class Assistant:
+    def __init__(self, corpus_dir: Path, index_dir: Path, settings: Settings, retriever: Retriever) -> None:
+        self.corpus_dir = corpus_dir
+        self.index_dir = index_dir
+        self.settings = settings
+        self.retriever = retriever
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, corpus_dir: Path, index_dir: Path, settings: Settings, **kwargs) -> "Assistant":
+        return cls(corpus_dir, index_dir, settings, open_retriever(corpus_dir, index_dir, settings, **kwargs))
+
+    def ask(self, question: str, previous: list[str] = (), where: SearchFilter | None = None, top_k: int | None = None) -> Answer:
+        """Answer `question`, reading it as a follow-up of `previous` (earlier questions, oldest first)."""
+        retriever = self.retriever  # one consistent index for the whole question, even during a swap
+        standalone = standalone_question(
+            question, list(previous), retriever.named_reports, retriever.names_of,
+            lambda rid: retriever.reports[rid].short_name,
+        )
+        result = retriever.search(standalone, top_k=top_k or 10, where=where)
+        named = retriever.named_reports(normalize(standalone))
+        names = tuple(name for rid in named for name in retriever.names_of(rid))
+        return answer(question, result, standalone=standalone, named=len(named), names=names)
+
+    def add_report(self, upload: Path, name: str | None = None) -> BuildReport:
+        """Check an uploaded file, add it to the corpus and index it; BadDocument leaves everything as it was."""
+        name = safe_file_name(name or upload.name)
+        size = upload.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            raise BadDocument(f"{name}: {size / 1048576:.1f} MB is over the {MAX_UPLOAD_BYTES // 1048576} MB upload limit")
+        digest = _sha256(upload)
+        with self._write_lock:
+            for existing in corpus_files(self.corpus_dir):
+                if _sha256(existing) == digest:
+                    raise BadDocument(f"{name}: the same file is already in the corpus as {existing.name}")
+            target = _free_path(self.corpus_dir, name)
+            with tempfile.TemporaryDirectory() as scratch:
+                trial = Path(scratch) / target.name
+                shutil.copyfile(upload, trial)
+                ingest_file(trial)  # raises BadDocument naming the file before the corpus is touched
+            staged = target.with_name(f".{target.name}.part")
+            shutil.copyfile(upload, staged)
+            os.replace(staged, target)
+            try:
+                report = build_index(self.corpus_dir, self.index_dir, self.retriever.embedder, self.settings)
+                if target.name in report.failed:
+                    raise BadDocument(report.failed[target.name])
+            except Exception:
+                target.unlink(missing_ok=True)
+                raise
+            index = Index.load(self.index_dir, self.retriever.embedder.id, self.settings)
+            self.retriever = Retriever(index, self.retriever.embedder, self.settings)
+            return report
+
+    def status(self) -> dict:
+        manifest = self.retriever.index.manifest
+        return {
+            "reports": manifest["corpus"]["reports"],
+            "files": len(manifest["corpus"]["files"]),
+            "chunks": manifest["corpus"]["chunks"],
+            "embedder": manifest["embedder"]["id"],
+            "dense": manifest["dense"]["type"],
+            "built": manifest["created"],
+            "build_seconds": manifest.get("build_seconds"),
+            "failed": sorted(manifest["corpus"].get("failed", {})),
+        }
+
+
+def safe_file_name(name: str) -> str:
+    """The base name only, with characters that are unsafe in a path replaced; the suffix must be supported."""
+    base = Path(name.replace("\\", "/")).name
+    stem, suffix = os.path.splitext(base)
+    stem = _UNSAFE_NAME.sub("_", stem).strip("._") or "report"
+    if suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise BadDocument(f"{base or name}: unsupported file type; upload one of {', '.join(SUPPORTED_SUFFIXES)}")
+    return stem[:80] + suffix.lower()
+
+
+def _free_path(directory: Path, name: str) -> Path:
+    path = directory / name
+    n = 2
+    while path.exists():
+        path = directory / f"{Path(name).stem}-{n}{Path(name).suffix}"
+        n += 1
+    return path
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

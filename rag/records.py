@@ -93,3 +93,35 @@ class SearchFilter:
             and (not self.years or meta.year in self.years)
             and (not self.report_ids or report_id in self.report_ids)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Passage [number] of an answer."""
+
+    number: int  # 1-based, as in the "[1]" markers
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """One sentence of an answer: an exact slice of the passage it cites."""
+
+    text: str  # == source[start:end] of citation's file
+    start: int
+    end: int
+    citation: int  # the Citation.number it comes from
+    label: str = ""  # "金湖县政协" in per-committee answers; not part of the quote
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str  # as asked
+    standalone: str  # the question searched: a follow-up rewritten with what it refers to
+    text: str  # plain text: quotes each followed by its [n] marker, or the abstention
+    quotes: tuple[Quote, ...]
+    citations: tuple[Citation, ...]  # the passages quoted, numbered
+    abstained: bool
+    related: tuple[Hit, ...] = ()  # "可能相关": closest passages when abstaining
+    reason: str = ""

@@ -68,7 +68,7 @@ class Retriever:
         if is_mostly_english(normalized):
             normalized = f"{normalized} {' '.join(chinese_terms_for_english(normalized))}"
         allowed = self._allowed_rows(where)
-        named = self._named_reports(normalized)
+        named = self.named_reports(normalized)
         unknown = _unknown_committees(normalized, self._aliases)
         ranked = self._fuse(normalized, allowed)
         ranked = _scope(ranked, named, self.index.chunks)
@@ -145,6 +145,10 @@ class Retriever:
         ]
         return missing if len(missing) * _MISSING_SHARE_TO_ABSTAIN >= len(terms) else []
 
+    def names_of(self, report_id: str) -> list[str]:
+        """Every name a question may use for a report, longest first."""
+        return sorted((name for name, ids in self._aliases.items() if report_id in ids), key=len, reverse=True)
+
     def _allowed_rows(self, where: SearchFilter | None) -> np.ndarray | None:
         if where is None or where.is_empty():
             return None
@@ -154,7 +158,7 @@ class Retriever:
                 mask[self._report_rows.get(report_id, [])] = True
         return mask
 
-    def _named_reports(self, normalized: str) -> list[str]:
+    def named_reports(self, normalized: str) -> list[str]:
         """Reports whose committee the question names, in the order named."""
         lowered = normalized.lower()
         found: list[tuple[int, str]] = []

@@ -1,0 +1,62 @@
+"""A follow-up question + the questions before it -> a stand-alone question to search.
+
+Without a language model, history is used in two narrow, predictable ways:
+- A short elliptical question (starting with 那/还有, ending with 呢) naming another committee ("那洪泽区呢？", "And Hongze?") asks the
+  previous question again about that committee: the previous committee's name is
+  replaced by the new one ("洪泽区政协提案立案多少件？").
+- A short elliptical question naming no committee ("那办结率呢？") keeps the previous
+  question's committees: their names are put in front of it.
+Anything longer, or a first question, is searched as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from rag.analyze import normalize
+
+_SHORT = 16  # characters; longer questions carry their own context
+# Only a question that reads as elliptical is a follow-up; "镇江市政协新增设了哪个界别？" is not.
+_ELLIPTICAL = re.compile(r"^(那么|那|还有|另外|and\b|what about|how about)|呢\s*[？?]?\s*$", re.I)
+_FILLER = re.compile(r"^(那么|那|还有|另外|and|what about|how about)\s*|[呢吗啊呀嘛？?。！!，,\s]+$", re.I)
+
+
+def standalone_question(
+    question: str,
+    previous: list[str],
+    named_reports: Callable[[str], list[str]],
+    names_of: Callable[[str], list[str]],
+    short_name_of: Callable[[str], str],
+) -> str:
+    """`previous`: earlier questions of the conversation, oldest first, as asked.
+
+    `named_reports(text)` gives the reports a text names; `names_of(report_id)` every name
+    a question may use for it (longest first); `short_name_of(report_id)` its display name.
+    """
+    question = question.strip()
+    if not previous or len(question) > _SHORT or not _ELLIPTICAL.search(question):
+        return question
+    before = previous[-1]
+    for earlier in previous[:-1][-3:]:  # the previous question may itself have been a follow-up
+        before = standalone_question(before, [earlier], named_reports, names_of, short_name_of)
+    now_named = named_reports(normalize(question))
+    then_named = named_reports(normalize(before))
+    if not then_named and not now_named:
+        return question
+    core = _FILLER.sub("", _FILLER.sub("", question))
+    if now_named:
+        if not then_named:
+            return question
+        topic = normalize(before)
+        for report_id in then_named:
+            for name in names_of(report_id):
+                topic = topic.replace(normalize(name), "")
+        rest = core
+        for report_id in now_named:
+            for name in names_of(report_id):
+                rest = normalize(rest).replace(normalize(name), "")
+        who = "、".join(short_name_of(r) for r in now_named)
+        return f"{who}{rest}{topic.strip()}"
+    who = "、".join(short_name_of(r) for r in then_named)
+    return f"{who}{core}"
