@@ -25,6 +25,9 @@ _SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
 _FIGURE_QUESTION = re.compile(r"多少|几[个件次项篇名位条批场家人年]?|比例|比率|数字|数据|[率额量]|how many|how much|number|percent|rate", re.I)
 _HAS_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两百千万亿]+[个件次项篇名位条批场家人]")
 _ACROSS = re.compile(r"各地|各个|各县|各市|各区|各家|哪些地方|哪些政协|哪几个|分别|对比|比较|各政协|都有|都在|each|every|which committees", re.I)
+_NAME_QUESTION = re.compile(r"叫什么|名字|名称|书名|题目|标题|哪位|是谁|请了谁|哪家|哪所|哪个|什么书|什么节目|what is the name|which|who", re.I)
+_HAS_NAME = re.compile(r"《[^》]+》|“[^”]+”")
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 _MIN_SENTENCE_CHARS = 6
 _UNINFORMATIVE = frozenset("政协 委员会 情况 如何 怎么 哪些 什么 多少 一共 分别 具体 开展 工作".split())
 
@@ -52,12 +55,21 @@ def answer(
     if result.abstain or not result.hits:
         return _abstention(question, standalone, result)
     terms = _terms(standalone, names)
-    wants_figure = bool(_FIGURE_QUESTION.search(standalone))
-    candidates = [c for rank, hit in enumerate(result.hits) for c in _sentences(hit, rank, terms, wants_figure)]
+    wants = _Wants(
+        figure=bool(_FIGURE_QUESTION.search(standalone)),
+        name=bool(_NAME_QUESTION.search(standalone)),
+        phrases=tuple(normalize(p) for p in _QUOTED.findall(standalone)),
+    )
+    candidates = [c for rank, hit in enumerate(result.hits) for c in _sentences(hit, rank, terms, wants)]
     if not candidates:
         return _abstention(question, standalone, result)
     across = named >= 2 or (named == 0 and _ACROSS.search(standalone) is not None)
-    chosen = _per_committee(candidates) if across else _best(candidates)
+    if across:
+        # "哪些地方开展了“X”": only committees whose sentence names X belong in the list.
+        quoting = [c for c in candidates if any(p in normalize(c.text) for p in wants.phrases)]
+        chosen = _per_committee(quoting or candidates)
+    else:
+        chosen = _best(candidates)
     return _assemble(question, standalone, chosen, labelled=across)
 
 
@@ -75,19 +87,34 @@ def _terms(question: str, names: tuple[str, ...]) -> dict[str, float]:
     }
 
 
-def _sentences(hit: Hit, rank: int, terms: dict[str, float], wants_figure: bool):
+@dataclass(frozen=True, slots=True)
+class _Wants:
+    """What kind of sentence answers the question."""
+
+    figure: bool  # "多少", "几次": a sentence with a number
+    name: bool  # "叫什么", "哪位": a sentence with a 《title》 or “name”
+    phrases: tuple[str, ...]  # “quoted” in the question: a sentence holding them
+
+
+def _sentences(hit: Hit, rank: int, terms: dict[str, float], wants: _Wants):
     total = sum(terms.values()) or 1.0
+    headings = {normalize(h) for h in hit.chunk.headings}
     for match in _SENTENCE.finditer(hit.chunk.text):
         text = match.group().strip()
-        if len(text) < _MIN_SENTENCE_CHARS:
+        # A run-in heading ("党建赋能增动力。") matches the question's words but says nothing.
+        if len(text) < _MIN_SENTENCE_CHARS or normalize(text.rstrip("。；;！？!?")) in headings:
             continue
         lead = len(match.group()) - len(match.group().lstrip())
         start = hit.chunk.start + match.start() + lead
         normalized = normalize(text)
         overlap = sum(w for t, w in terms.items() if t in normalized) / total
         score = overlap + 0.15 / (rank + 1)
-        if wants_figure:
+        if wants.figure:
             score += 0.3 if _HAS_FIGURE.search(text) else -0.3
+        if wants.name and _HAS_NAME.search(text):
+            score += 0.3
+        if any(p in normalized for p in wants.phrases):
+            score += 0.2
         yield _Candidate(rank, start, start + len(text), text, score, hit)
 
 
