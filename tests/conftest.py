@@ -46,3 +46,10 @@ def workspace(tmp_path, built_index):
     index = tmp_path / "index"
     shutil.copytree(built_index, index, symlinks=True)
     return corpus, index
+
+
+@pytest.fixture(scope="session")
+def assistant(retriever, built_index):
+    from rag.pipeline import Assistant
+
+    return Assistant(CORPUS, built_index, Settings(), retriever)

@@ -1,0 +1,97 @@
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from rag.cli import main
+from rag.evaluate import holds_evidence
+from rag.load import read_text
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTION_FILES = [REPO / "eval" / "questions.jsonl", REPO.parent / "shared" / "dev" / "questions.jsonl"]
+
+
+def questions():
+    rows = []
+    for path in QUESTION_FILES:
+        if path.exists():
+            rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows
+
+
+def test_every_answer_sentence_is_an_exact_slice_of_a_cited_passage(assistant):
+    checked = 0
+    for row in questions():
+        answer = assistant.ask(row["question"])
+        numbers = {c.number: c.chunk for c in answer.citations}
+        for quote in answer.quotes:
+            chunk = numbers[quote.citation]
+            assert chunk.start <= quote.start < quote.end <= chunk.end
+            assert read_text(REPO / "corpus" / chunk.doc)[quote.start : quote.end] == quote.text
+            assert f"{quote.text}[{quote.citation}]" in answer.text
+            checked += 1
+    assert checked > 100
+
+
+def test_key_figure_or_name_in_answer_and_abstention_on_our_question_set(assistant):
+    rows = [json.loads(line) for line in (REPO / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    answerable = [r for r in rows if r["gold"]]
+    found = 0
+    for row in answerable:
+        text = assistant.ask(row["question"]).text
+        figures = re.findall(r"\d+(?:\.\d+)?", row["answer"])
+        found += figures[0] in text if figures else any(holds_evidence(g, text) for g in row["gold"])
+    abstained = sum(assistant.ask(r["question"]).abstained for r in rows if not r["gold"])
+    assert found / len(answerable) >= 0.9
+    assert abstained / (len(rows) - len(answerable)) >= 0.8
+
+
+def test_figure_question_quotes_the_figure_with_a_marker(assistant):
+    answer = assistant.ask("金湖县政协提案立案多少件？")
+    assert "159" in answer.text and "[1]" in answer.text
+    assert answer.citations[0].chunk.short_name == "金湖县政协"
+
+
+def test_follow_up_asks_the_same_about_another_committee(assistant):
+    answer = assistant.ask("那洪泽区呢？", previous=["金湖县政协提案立案多少件？"])
+    assert answer.standalone.startswith("洪泽区政协") and "立案" in answer.standalone
+    assert "立案86件" in answer.text
+    assert {c.chunk.short_name for c in answer.citations} == {"洪泽区政协"}
+
+
+def test_follow_up_without_a_committee_keeps_the_previous_one(assistant):
+    answer = assistant.ask("那常委会呢？", previous=["金湖县政协开了多少次主席会议？"])
+    assert answer.standalone.startswith("金湖县政协") and all(c.chunk.short_name == "金湖县政协" for c in answer.citations)
+
+
+def test_new_full_question_is_not_taken_as_a_follow_up(assistant):
+    answer = assistant.ask("镇江市政协新增设了哪个界别？", previous=["金湖县政协提案立案多少件？"])
+    assert answer.standalone == "镇江市政协新增设了哪个界别？" and "環境資源界別" in answer.text
+
+
+def test_question_across_committees_answers_one_line_per_committee(assistant):
+    answer = assistant.ask("各地政协提案办理情况如何？")
+    lines = answer.text.splitlines()
+    labels = [line.split("：", 1)[0] for line in lines]
+    assert len(labels) == len(set(labels)) >= 4
+    assert any(line.startswith("金湖县政协：") and "159件" in line for line in lines)
+    assert any(line.startswith("镇江市政协：") and "76.5%" in line for line in lines)
+
+
+def test_unanswerable_question_says_so_and_quotes_nothing(assistant):
+    answer = assistant.ask("盱眙县政协2023年提案立案了多少件？")
+    assert answer.abstained and answer.text.startswith("所收录的报告中没有找到") and not answer.quotes
+    assert answer.related  # closest passages, shown as 可能相关
+
+
+def test_ask_command_prints_answer_and_sources(capsys, built_index):
+    code = main(["ask", "那洪泽区呢？", "--after", "金湖县政协提案立案多少件？", "--index", str(built_index)])
+    out = capsys.readouterr().out
+    assert code == 0 and "立案86件" in out and "[1] 政协淮安市洪泽区委员会《" in out
+
+
+@pytest.mark.parametrize("question", ["", "  "])
+def test_ask_refuses_empty_question(capsys, question):
+    assert main(["ask", question]) == 1
+    assert "empty" in capsys.readouterr().err
