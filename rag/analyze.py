@@ -94,3 +94,16 @@ def is_mostly_english(text: str) -> bool:
     letters = sum(ch.isascii() and ch.isalpha() for ch in text)
     cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
     return letters > 3 * cjk and letters >= 8
+
+
+def places_before_committee(text: str) -> list[str]:
+    """Place names (jieba's "ns") written right before 政协 without 市/县/区: "南京政协", "盱眙政协"."""
+    import jieba.posseg
+
+    _jieba()
+    words = list(jieba.posseg.cut(text))
+    return [
+        word.word
+        for word, after in zip(words, words[1:])
+        if word.flag == "ns" and len(word.word) >= 2 and after.word.startswith("政协")
+    ]

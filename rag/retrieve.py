@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.analyze import chinese_terms_for_english, is_mostly_english, normalize, tokenize
+from rag.analyze import chinese_terms_for_english, is_mostly_english, normalize, places_before_committee, tokenize
 from rag.chunk import matching_text
 from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.embed import Embedder
@@ -209,7 +209,10 @@ def _unknown_committees(normalized: str, aliases: dict[str, list[str]]) -> list[
         if any(alias in normalized[match.start() : match.end() + 4].lower() for alias in aliases):
             continue
         unknown.append(place)
-    return unknown
+    for place in places_before_committee(normalized):
+        if not any(place in alias or alias in place for alias in aliases):
+            unknown.append(place)
+    return list(dict.fromkeys(unknown))
 
 
 def _rows_by_report(index: Index) -> dict[str, list[int]]:
