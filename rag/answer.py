@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from rag.analyze import chinese_terms_for_english, is_mostly_english, normalize, tokenize
 from rag.records import Answer, Citation, Hit, Quote, SearchResult
@@ -43,18 +44,24 @@ class _Candidate:
 
 
 def answer(
-    question: str, result: SearchResult, standalone: str | None = None, named: int = 0, names: tuple[str, ...] = ()
+    question: str,
+    result: SearchResult,
+    standalone: str | None = None,
+    named: int = 0,
+    names: tuple[str, ...] = (),
+    idf: Callable[[str], float] = lambda term: 1.0,
 ) -> Answer:
     """Build the extractive answer to `question` from `result` (the search for `standalone`).
 
     `named` is how many committees the question names; two or more asks for a per-committee
     answer. `names` are committee names to leave out of sentence matching: every sentence of
-    the committee's report "matches" them.
+    the committee's report "matches" them. `idf(term)` weighs rare terms up ("经科委" says
+    more about a sentence than "特色").
     """
     standalone = standalone or question
     if result.abstain or not result.hits:
         return _abstention(question, standalone, result)
-    terms = _terms(standalone, names)
+    terms = _terms(standalone, names, idf)
     wants = _Wants(
         figure=bool(_FIGURE_QUESTION.search(standalone)),
         name=bool(_NAME_QUESTION.search(standalone)),
@@ -73,7 +80,7 @@ def answer(
     return _assemble(question, standalone, chosen, labelled=across)
 
 
-def _terms(question: str, names: tuple[str, ...]) -> dict[str, float]:
+def _terms(question: str, names: tuple[str, ...], idf: Callable[[str], float]) -> dict[str, float]:
     """Question terms with weights: longer terms say more."""
     normalized = normalize(question)
     for name in sorted(names, key=len, reverse=True):
@@ -81,7 +88,7 @@ def _terms(question: str, names: tuple[str, ...]) -> dict[str, float]:
     if is_mostly_english(normalized):
         normalized += " " + " ".join(chinese_terms_for_english(normalized))
     return {
-        t: float(min(len(t), 4))
+        t: min(len(t), 4) * idf(t)
         for t in tokenize(normalized)
         if (not t.isascii() or t.isdigit()) and t not in _UNINFORMATIVE
     }

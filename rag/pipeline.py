@@ -79,7 +79,7 @@ class Assistant:
         result = retriever.search(standalone, top_k=top_k or 10, where=where)
         named = retriever.named_reports(normalize(standalone))
         names = tuple(name for rid in named for name in retriever.names_of(rid))
-        return answer(question, result, standalone=standalone, named=len(named), names=names)
+        return answer(question, result, standalone=standalone, named=len(named), names=names, idf=retriever.idf)
 
     def add_report(self, upload: Path, name: str | None = None) -> BuildReport:
         """Check an uploaded file, add it to the corpus and index it; BadDocument leaves everything as it was."""

@@ -145,6 +145,13 @@ class Retriever:
         ]
         return missing if len(missing) * _MISSING_SHARE_TO_ABSTAIN >= len(terms) else []
 
+    def idf(self, term: str) -> float:
+        """How rare a BM25 term is among the chunks (a term no chunk has gets the highest value)."""
+        scores = self.index.bm25.scores
+        column = self.index.bm25.vocab_dict.get(term)
+        df = 0 if column is None else int(scores["indptr"][column + 1] - scores["indptr"][column])
+        return float(np.log(1.0 + scores["num_docs"] / (1.0 + df)))
+
     def names_of(self, report_id: str) -> list[str]:
         """Every name a question may use for a report, longest first."""
         return sorted((name for name, ids in self._aliases.items() if report_id in ids), key=len, reverse=True)
