@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Sets up on first use, builds index/ from corpus/ if it is missing or stale, then searches.
-# Usage: bash run.sh "金湖县政协提案立案多少件？"
+# Sets up on first use, then starts the chat app on http://127.0.0.1:7860 (RAG_PORT to change);
+# index/ is built from corpus/ on the first start, and brought up to date on later ones.
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh
-exec .venv/bin/rag search "${@:-金湖县政协提案立案多少件？}"
+exec .venv/bin/python app_gradio.py

@@ -76,7 +76,9 @@ def answer(
         quoting = [c for c in candidates if any(p in normalize(c.text) for p in wants.phrases)]
         chosen = _per_committee(quoting or candidates)
     else:
-        chosen = _best(candidates)
+        # A question about one committee is answered from that committee's report only.
+        own = [c for c in candidates if named == 1 and c.hit.chunk.report_id == result.hits[0].chunk.report_id]
+        chosen = _best(own or candidates)
     return _assemble(question, standalone, chosen, labelled=across)
 
 

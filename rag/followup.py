@@ -48,10 +48,11 @@ def standalone_question(
     if now_named:
         if not then_named:
             return question
-        topic = normalize(before)
-        for report_id in then_named:
-            for name in names_of(report_id):
-                topic = topic.replace(normalize(name), "")
+        old_names = [name for report_id in then_named for name in names_of(report_id)]
+        # Keep the question as typed (full-width ？, Traditional) unless only its normalised form names the committee.
+        topic = before if any(name in before for name in old_names) else normalize(before)
+        for name in old_names:
+            topic = topic.replace(name, "")
         rest = core
         for report_id in now_named:
             for name in names_of(report_id):

@@ -96,7 +96,10 @@ class Assistant:
             with tempfile.TemporaryDirectory() as scratch:
                 trial = Path(scratch) / target.name
                 shutil.copyfile(upload, trial)
-                ingest_file(trial)  # raises BadDocument naming the file before the corpus is touched
+                try:
+                    ingest_file(trial)  # fails before the corpus is touched
+                except BadDocument as exc:
+                    raise BadDocument(str(exc).replace(str(trial), name)) from None
             staged = target.with_name(f".{target.name}.part")
             shutil.copyfile(upload, staged)
             os.replace(staged, target)

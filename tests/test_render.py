@@ -1,0 +1,194 @@
+"""rag.render on real Answers: marks sit on the quoted sentences, and report text stays inert."""
+
+import html
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from rag import render
+from rag.config import Settings
+from rag.errors import BadDocument
+from rag.pipeline import Assistant
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+HOSTILE_REPORT = """盱眙县政协2024年<i>工作报告</i>
+
+一、聚焦<b onmouseover="window.__xss=3">中心大局</b>，提升建言质量
+2024年，盱眙县政协围绕中心、服务大局，全年立案提案136件，办结率100%，详见[提案公开](http://example.com/x)<img src=x onerror="window.__xss=1">。
+组织委员视察龙虾产业发展、城乡供水一体化等重点工作12次，<script>window.__xss=2</script>形成调研报告8篇。
+"""
+
+commonmark = MarkdownIt("commonmark")
+
+
+@pytest.fixture(scope="module")
+def assistant(built_index, retriever):
+    return Assistant(CORPUS, built_index, Settings(), retriever)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory, built_index, retriever):
+    """An Assistant whose corpus holds a report full of HTML and Markdown, and its answer about it."""
+    root = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(CORPUS, root / "corpus")
+    shutil.copytree(built_index, root / "index", symlinks=True)
+    upload = root / "盱眙县政协2024年工作报告.txt"
+    upload.write_text(HOSTILE_REPORT, encoding="utf-8")
+    helper = Assistant(root / "corpus", root / "index", Settings(), retriever)
+    helper.add_report(upload, upload.name)
+    return helper.ask("盱眙县政协立案提案多少件？")
+
+
+class _Page(HTMLParser):
+    """Collects the tags, <mark> texts, passage texts and attributes of rendered cards."""
+
+    def __init__(self, markup: str):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.marks, self.passages, self.attrs = [], [], [], []
+        self._in_mark = self._in_passage = False
+        self.feed(markup)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend(attrs)
+        if tag == "mark":
+            self._in_mark = True
+            self.marks.append("")
+        if tag == "p" and ("class", "rag-passage") in attrs:
+            self._in_passage = True
+            self.passages.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "mark":
+            self._in_mark = False
+        if tag == "p":
+            self._in_passage = False
+
+    def handle_data(self, data):
+        if self._in_mark:
+            self.marks[-1] += data
+        if self._in_passage:
+            self.passages[-1] += data
+
+
+def _visible_text(markdown: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", commonmark.render(markdown)))
+
+
+def test_each_mark_holds_exactly_its_quote(assistant):
+    answer = assistant.ask("金湖县政协提案立案多少件？")
+    page = _Page(render.source_cards_html(answer))
+    assert [q.text for q in sorted(answer.quotes, key=lambda q: (q.citation, q.start))] == page.marks
+    assert any("159" in mark for mark in page.marks)
+    # The passage shown is the chunk, whole and unaltered, with the marks inside it.
+    assert page.passages == [c.chunk.text for c in answer.citations]
+
+
+def test_cards_name_committee_report_section_and_paragraph(assistant):
+    answer = assistant.ask("金湖县政协提案立案多少件？")
+    cards = render.source_cards_html(answer)
+    first = answer.citations[0].chunk
+    for text in ("金湖县政协", "政协淮安市金湖县委员会", "《踔厉奋发担使命 勇毅前行谱新篇》", "2023年",
+                 html.escape(first.heading), f"第{first.paragraph}段", "复制引文"):
+        assert text in cards
+
+
+def test_copy_button_carries_quote_and_formal_citation(assistant):
+    answer = assistant.ask("金湖县政协提案立案多少件？")
+    copies = [value for name, value in _Page(render.source_cards_html(answer)).attrs if name == "data-copy"]
+    assert len(copies) == len(answer.citations)
+    quote = next(q for q in answer.quotes if "159" in q.text)
+    top = answer.citations[quote.citation - 1].chunk.headings[0]
+    assert copies[quote.citation - 1].startswith(quote.text)
+    assert copies[quote.citation - 1].endswith(f"\n——政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年），{top}")
+
+
+def test_answer_markdown_keeps_markers_and_names_sources(assistant):
+    answer = assistant.ask("金湖县政协提案立案多少件？")
+    shown = _visible_text(render.answer_markdown(answer))
+    assert answer.text in shown
+    assert "159" in shown and "[1]" in shown
+    assert "来源：[1] 金湖县政协《踔厉奋发担使命 勇毅前行谱新篇》" in shown
+
+
+def test_follow_up_shows_how_it_was_read(assistant):
+    answer = assistant.ask("那洪泽区呢？", previous=["金湖县政协提案立案多少件？"])
+    shown = _visible_text(render.answer_markdown(answer))
+    assert f"按“{answer.standalone}”理解" in shown
+    assert "86" in shown
+
+
+def test_abstention_lists_related_passages_without_marks(assistant):
+    answer = assistant.ask("盱眙县政协立案提案多少件？")
+    assert answer.abstained
+    shown = _visible_text(render.answer_markdown(answer))
+    assert shown.startswith("所收录的报告中没有找到")
+    assert "可能相关" in shown and "[1]" not in shown
+    page = _Page(render.source_cards_html(answer))
+    assert page.marks == [] and page.passages == [h.chunk.text for h in answer.related]
+
+
+def test_hostile_report_is_inert_in_cards(hostile):
+    assert not hostile.abstained and "136" in hostile.text
+    cards = render.source_cards_html(hostile)
+    page = _Page(cards)
+    assert not {"script", "img", "a", "i", "b"} & set(page.tags)
+    assert [name for name, _ in page.attrs if name.startswith("on")] == ["onclick"] * len(hostile.citations)
+    assert "&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;" in cards
+    assert "[提案公开](http://example.com/x)" in page.marks[0]
+    assert "盱眙县政协2024年&lt;i&gt;工作报告&lt;/i&gt;" in cards
+
+
+def test_hostile_report_is_plain_text_in_chat_markdown(hostile):
+    markdown = render.answer_markdown(hostile)
+    rendered = commonmark.render(markdown)
+    assert not re.search(r"<(a|img|script|i|b)[\s>]", rendered)
+    shown = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    assert '详见[提案公开](http://example.com/x)<img src=x onerror="window.__xss=1">。[1]' in shown
+    assert "《盱眙县政协2024年<i>工作报告</i>》" in shown
+
+
+@given(st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "S")), min_size=1, max_size=60))
+def test_markdown_text_renders_as_itself(text):
+    assert commonmark.renderInline(render.markdown_text(text)) == html.escape(text, quote=True).replace("&#x27;", "'")
+
+
+def test_stream_prefixes_grow_to_the_whole_message_and_never_split_an_escape():
+    message = render.markdown_text("立案[1]提案<b>136</b>件。\\*" * 5)
+    prefixes = render.stream_prefixes(message, step=3)
+    assert prefixes[-1] == message
+    assert all(a == b[: len(a)] and len(a) < len(b) for a, b in zip(prefixes, prefixes[1:]))
+    assert all((len(p) - len(p.rstrip("\\"))) % 2 == 0 for p in prefixes)
+
+
+def test_status_markdown_reports_the_index(assistant):
+    status = assistant.status()
+    shown = _visible_text(render.status_markdown(status))
+    assert f"报告：{status['reports']} 份" in shown
+    assert f"段落：{status['chunks']} 个" in shown
+    assert status["embedder"] in shown and "建立时间" in shown
+
+
+def test_upload_failure_names_the_file_not_the_server_path(tmp_path, workspace, retriever):
+    corpus, index = workspace
+    blob = tmp_path / "blob.txt"
+    blob.write_bytes(bytes(range(256)) * 50)
+    with pytest.raises(BadDocument) as caught:
+        Assistant(corpus, index, Settings(), retriever).add_report(blob, "blob.txt")
+    shown = _visible_text(render.upload_failed_markdown(str(caught.value)))
+    assert shown.startswith("上传失败：blob.txt: ")
+    assert str(tmp_path) not in shown and "/tmp" not in shown
+
+
+def test_filter_choices_come_from_reports_toml(assistant):
+    committees, years, reports = render.filter_choices(assistant.retriever.reports)
+    assert "金湖县政协" in committees and "镇江市政协" in committees
+    assert years == [2025, 2024, 2023]
+    assert ("勇担新使命 攀登新高峰", "001_7afb2be384d67ebd.txt#2") in reports
