@@ -1,7 +1,7 @@
 """政协报告问答: the Gradio chat app over rag.pipeline.Assistant; rendering lives in rag.render.
 
 Environment: RAG_CORPUS (corpus), RAG_INDEX (index, built on first start if missing or stale),
-RAG_EMBEDDER (as for the CLI), RAG_HOST (127.0.0.1), RAG_PORT (7860).
+RAG_EMBEDDER (as for the CLI), RAG_GENERATOR (a language model, see rag.generate; default none), RAG_HOST (127.0.0.1), RAG_PORT (7860).
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ def open_assistant() -> Assistant:
     settings = Settings()
     if os.environ.get("RAG_EMBEDDER"):
         settings = replace(settings, embedder=os.environ["RAG_EMBEDDER"])
+    if os.environ.get("RAG_GENERATOR"):
+        settings = replace(settings, generator=os.environ["RAG_GENERATOR"])
     corpus = Path(os.environ.get("RAG_CORPUS", "corpus"))
     index = Path(os.environ.get("RAG_INDEX", "index"))
     log.info("opening the index at %s (built from %s if missing or stale)", index, corpus)
@@ -78,14 +80,22 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         where = SearchFilter(
             frozenset(committee_filter or ()), frozenset(int(y) for y in year_filter or ()), frozenset(report_filter or ())
         )
+        written = ""
         try:
-            answer = assistant.ask(question, previous=list(asked or []), where=where)
+            for item in assistant.ask_stream(question, previous=list(asked or []), where=where):
+                if isinstance(item, str) and assistant.generator is not None:  # a model writing: show it as it comes
+                    written += item
+                    chat[-1] = {"role": "assistant", "content": render.markdown_text(written)}
+                    yield "", chat, asked, gr.skip()
+                elif not isinstance(item, str):
+                    answer = item
         except Exception as exc:  # a RagError says what to fix; anything else is ours, logged in full
             chat[-1] = {"role": "assistant", "content": render.error_markdown(_user_message(exc))}
             yield "", chat, asked, gr.skip()
             return
         asked = list(asked or []) + [question]
-        for prefix in render.stream_prefixes(render.answer_markdown(answer)):
+        # The finished answer replaces the raw stream: with verification marks, or the extractive fallback.
+        for prefix in render.stream_prefixes(render.answer_markdown(answer))[-1 if written else 0 :]:
             chat[-1] = {"role": "assistant", "content": prefix}
             yield "", chat, asked, gr.skip()
             time.sleep(STREAM_DELAY_S)

@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--after", action="append", default=[], metavar="QUESTION",
                      help="an earlier question of the conversation, for follow-ups like 那洪泽区呢？ (repeatable)")
+    ask.add_argument("--llm", default=None, metavar="SPEC",
+                     help='a language model to write the answer: "openai:<base url>|<model>[|<key env var>]" or '
+                          '"transformers:<model dir>" (default: RAG_GENERATOR, else extractive)')
     ask.set_defaults(run=_cmd_ask)
 
     evaluate = commands.add_parser("eval", help="score a question file with gold evidence")
@@ -183,11 +186,31 @@ def _cmd_ask(args) -> int:
     from rag.pipeline import Assistant
     from rag.retrieve import check_question
 
+    from rag.generate import make_generator
+
     check_question(args.question)
-    answer = Assistant(*_locations(args)[:2], _settings(args), _open(args)).ask(args.question, previous=args.after)
+    settings = _settings(args)
+    generator = make_generator(args.llm or os.environ.get("RAG_GENERATOR"))
+    assistant = Assistant(*_locations(args)[:2], settings, _open(args), generator)
+    answer = None
+    for item in assistant.ask_stream(args.question, previous=args.after):
+        if isinstance(item, str):
+            if generator is not None:
+                print(item, end="", file=sys.stderr, flush=True)  # the raw stream; the checked answer follows
+        else:
+            answer = item
+    if generator is not None:
+        print(file=sys.stderr)
+    if answer.notice:
+        print(f"（{answer.notice}）")
     if answer.standalone != answer.question:
         print(f"（按“{answer.standalone}”检索）")
-    print(answer.text)
+    if answer.checks:
+        for check in answer.checks:
+            print(check.text if check.supported else f"⚠ {check.text}（未核实：{'；'.join(check.problems)}）")
+        print(f"（{answer.backend}；{'全部句子已核对来源' if answer.verified else '有句子未能核实'}）")
+    else:
+        print(answer.text)
     print()
     for citation in answer.citations:
         c = citation.chunk

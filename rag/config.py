@@ -7,7 +7,7 @@ from dataclasses import dataclass
 SCHEMA_VERSION = 1
 # Bump when ingest or chunk rules change what chunks an unchanged file yields:
 # an index built under other rules is then rebuilt instead of served.
-CHUNK_RULES_VERSION = 1
+CHUNK_RULES_VERSION = 2
 
 # Questions longer than this are almost always a pasted document, not a question;
 # embedding them would take seconds and still match nothing in particular.
@@ -27,6 +27,8 @@ class Settings:
     candidates: how many hits each retriever (dense, BM25) hands to the fusion.
     rrf_k: reciprocal-rank-fusion constant.
     hnsw_threshold: above this many chunks the dense index is HNSW instead of exact.
+    generator: the language model that writes answers, e.g. "openai:http://127.0.0.1:11434/v1|qwen2.5:7b";
+        empty for the extractive answerer.
     """
 
     chunk_size: int = 400
@@ -36,6 +38,7 @@ class Settings:
     candidates: int = 50
     rrf_k: int = 60
     hnsw_threshold: int = 100_000
+    generator: str = ""  # "" = extractive answers only; see rag.generate.make_generator
 
     def __post_init__(self) -> None:
         if self.chunk_size < 20:

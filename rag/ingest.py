@@ -35,7 +35,8 @@ _NUMBERED = re.compile(r"^[一二三四五六七八九十百]+[、.．]")
 _SUB_NUMBERED = re.compile(r"^[（(][一二三四五六七八九十百]+[）)]")
 _CAPTION = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[,，]")
 _BYLINE = re.compile(r"^(■|◆|●|编辑|編輯|责任编辑|責任編輯|责编|来源|來源|通讯员|通訊員|记者|記者|作者|摄影|攝影|图片|圖片)")
-_BREADCRUMB = re.compile(r"^(首页|首頁)|[>＞»].*[>＞»]")
+_BREADCRUMB_START = re.compile(r"^(首页|首頁|当前位置|當前位置|您的位置)")
+_BREADCRUMB_SEPARATOR = re.compile(r"\s*[>＞»›]\s*")
 _HAS_WORD = re.compile(r"[\w\u4e00-\u9fff]")
 
 # Heading ranks: a new heading closes every open heading of the same or a lower rank.
@@ -168,10 +169,18 @@ def _open(open_headings: list[tuple[int, str]], rank: int, heading: str) -> None
 
 
 def _is_furniture(line: str) -> bool:
-    if not _HAS_WORD.search(line) or _BYLINE.match(line) or _BREADCRUMB.search(line):
+    if not _HAS_WORD.search(line) or _BYLINE.match(line) or _is_breadcrumb(line):
         return True
     # A photo caption is one dated sentence standing alone under a picture.
     return bool(_CAPTION.match(line)) and len(line) <= 80 and _sentence_count(line) <= 1
+
+
+def _is_breadcrumb(line: str) -> bool:
+    """"首頁>專題>…>實時新聞": short segments joined by ">", no sentence in it."""
+    if _BREADCRUMB_START.match(line):
+        return True
+    segments = [part for part in _BREADCRUMB_SEPARATOR.split(line) if part]
+    return len(segments) >= 3 and all(len(part) <= 20 for part in segments) and "。" not in line
 
 
 def _sentence_count(line: str) -> int:

@@ -14,24 +14,29 @@ import re
 import shutil
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from rag.analyze import normalize
 from rag.answer import answer
 from rag.config import Settings
 from rag.embed import Embedder, make_embedder
-from rag.errors import BadDocument
+from rag.errors import BadDocument, RagError
 from rag.followup import standalone_question
 from rag.index import BuildReport, Index, build_index, is_stale
 from rag.ingest import corpus_files, ingest_file
 from rag.load import SUPPORTED_SUFFIXES
-from rag.records import Answer, SearchFilter
-from rag.retrieve import Retriever
+from rag.generate import GenerationError, Generator, make_generator
+from rag.prompt import NOT_FOUND_EN, NOT_FOUND_ZH, answer_messages, rewrite_messages
+from rag.records import Answer, Chunk, Citation, SearchFilter, SearchResult
+from rag.retrieve import Retriever, check_question
+from rag.verify import check_answer
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+_PROMPT_PASSAGES = 5
 _UNSAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
 
@@ -58,28 +63,74 @@ def open_retriever(
 
 
 class Assistant:
-    def __init__(self, corpus_dir: Path, index_dir: Path, settings: Settings, retriever: Retriever) -> None:
+    """Answers questions over one corpus and index; optionally through a language model.
+
+    With a generator, the model writes the answer from the top passages and every
+    sentence is checked (rag.verify); follow-ups are rewritten by the model. The
+    extractive answer stays the default, and is the fallback whenever the model
+    fails, so an answer is never lost to a down endpoint. When retrieval abstains the
+    model is not asked at all: it could only guess.
+    """
+
+    def __init__(
+        self, corpus_dir: Path, index_dir: Path, settings: Settings, retriever: Retriever, generator: Generator | None = None
+    ) -> None:
         self.corpus_dir = corpus_dir
         self.index_dir = index_dir
         self.settings = settings
         self.retriever = retriever
+        self.generator = generator
         self._write_lock = threading.Lock()
 
     @classmethod
     def open(cls, corpus_dir: Path, index_dir: Path, settings: Settings, **kwargs) -> "Assistant":
-        return cls(corpus_dir, index_dir, settings, open_retriever(corpus_dir, index_dir, settings, **kwargs))
+        retriever = open_retriever(corpus_dir, index_dir, settings, **kwargs)
+        return cls(corpus_dir, index_dir, settings, retriever, make_generator(settings.generator))
 
-    def ask(self, question: str, previous: list[str] = (), where: SearchFilter | None = None, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, previous: list[str] = (), where: SearchFilter | None = None) -> Answer:
         """Answer `question`, reading it as a follow-up of `previous` (earlier questions, oldest first)."""
+        for item in self.ask_stream(question, previous, where):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("ask_stream ended without an Answer")
+
+    def ask_stream(self, question: str, previous: list[str] = (), where: SearchFilter | None = None) -> Iterator[str | Answer]:
+        """Text pieces as they are written, then the finished Answer (which the caller shows instead)."""
         retriever = self.retriever  # one consistent index for the whole question, even during a swap
-        standalone = standalone_question(
-            question, list(previous), retriever.named_reports, retriever.names_of,
-            lambda rid: retriever.reports[rid].short_name,
-        )
-        result = retriever.search(standalone, top_k=top_k or 10, where=where)
+        check_question(question)
+        standalone, notice = self._standalone(question, list(previous), retriever)
+        result = retriever.search(standalone, top_k=10, where=where)
         named = retriever.named_reports(normalize(standalone))
         names = tuple(name for rid in named for name in retriever.names_of(rid))
-        return answer(question, result, standalone=standalone, named=len(named), names=names, idf=retriever.idf)
+        extractive = answer(question, result, standalone=standalone, named=len(named), names=names, idf=retriever.idf)
+        if self.generator is None or extractive.abstained:
+            yield extractive.text
+            yield replace(extractive, notice=notice)
+            return
+        passages = {number: hit.chunk for number, hit in enumerate(result.hits[:_PROMPT_PASSAGES], start=1)}
+        pieces = []
+        try:
+            for piece in self.generator.stream(answer_messages(standalone, passages)):
+                pieces.append(piece)
+                yield piece
+        except GenerationError as exc:
+            log.warning("language model failed, answering extractively: %s", exc)
+            yield replace(extractive, notice=f"语言模型暂不可用（{exc}），以下为摘录式回答。")
+            return
+        yield _generated_answer(question, standalone, "".join(pieces).strip(), passages, result, self.generator.name, notice)
+
+    def _standalone(self, question: str, previous: list[str], retriever: Retriever) -> tuple[str, str]:
+        if previous and self.generator is not None:
+            try:
+                rewritten = "".join(self.generator.stream(rewrite_messages(question, previous))).strip().splitlines()
+                if rewritten and rewritten[0].strip():
+                    return check_question(rewritten[0].strip()), ""
+            except (GenerationError, RagError) as exc:
+                log.warning("language model could not rewrite the follow-up: %s", exc)
+        standalone = standalone_question(
+            question, previous, retriever.named_reports, retriever.names_of, lambda rid: retriever.reports[rid].short_name
+        )
+        return standalone, ""
 
     def add_report(self, upload: Path, name: str | None = None) -> BuildReport:
         """Check an uploaded file, add it to the corpus and index it; BadDocument leaves everything as it was."""
@@ -117,6 +168,7 @@ class Assistant:
     def status(self) -> dict:
         manifest = self.retriever.index.manifest
         return {
+            "answerer": self.generator.name if self.generator else "extractive",
             "reports": manifest["corpus"]["reports"],
             "files": len(manifest["corpus"]["files"]),
             "chunks": manifest["corpus"]["chunks"],
@@ -126,6 +178,21 @@ class Assistant:
             "build_seconds": manifest.get("build_seconds"),
             "failed": sorted(manifest["corpus"].get("failed", {})),
         }
+
+
+def _generated_answer(
+    question: str, standalone: str, text: str, passages: dict[int, Chunk], result: SearchResult, backend: str, notice: str
+) -> Answer:
+    if not text or text.startswith((NOT_FOUND_ZH, NOT_FOUND_EN)):
+        return Answer(
+            question, standalone, text or NOT_FOUND_ZH, (), (), abstained=True, related=result.hits[:3],
+            reason="语言模型认为资料不足以回答", backend=backend, notice=notice,
+        )
+    checks = check_answer(text, passages)
+    cited = sorted({n for check in checks for n in check.citations if n in passages})
+    scores = {number: hit.score for number, hit in enumerate(result.hits, start=1)}
+    citations = tuple(Citation(n, passages[n], scores[n]) for n in cited)
+    return Answer(question, standalone, text, (), citations, abstained=False, backend=backend, checks=checks, notice=notice)
 
 
 def safe_file_name(name: str) -> str:

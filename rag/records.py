@@ -125,3 +125,20 @@ class Answer:
     abstained: bool
     related: tuple[Hit, ...] = ()  # "可能相关": closest passages when abstaining
     reason: str = ""
+    backend: str = "extractive"  # which answerer wrote `text`
+    checks: tuple["SentenceCheck", ...] = ()  # per sentence, for generated answers
+    notice: str = ""  # e.g. why the language model was not used this time
+
+    @property
+    def verified(self) -> bool:
+        return all(check.supported for check in self.checks)
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceCheck:
+    """The verification of one sentence of a generated answer against the passages it cites."""
+
+    text: str
+    citations: tuple[int, ...]  # the [n] markers it carries
+    supported: bool
+    problems: tuple[str, ...] = ()  # e.g. "cites [9], but there are 3 passages", "76.6% is in none of [2]"

@@ -53,9 +53,22 @@ def answer_markdown(answer: Answer) -> str:
     not being an answer. A follow-up shows the question it was read as.
     """
     parts = []
+    if answer.notice:
+        parts.append(f"*{markdown_text(answer.notice)}*")
     if answer.standalone.strip() != answer.question.strip():
         parts.append(f"*按“{markdown_text(answer.standalone)}”理解*")
-    parts.append(markdown_text(answer.text))
+    if answer.checks:
+        # A generated answer, sentence by sentence: a sentence whose figures or citations
+        # could not be found in its sources is marked, with what is wrong.
+        lines = []
+        for check in answer.checks:
+            if check.supported:
+                lines.append(markdown_text(check.text))
+            else:
+                lines.append(f"⚠️ {markdown_text(check.text)} *（未核实：{markdown_text('；'.join(check.problems))}）*")
+        parts.append("\n\n".join(lines))
+    else:
+        parts.append(markdown_text(answer.text))
     if answer.abstained:
         if answer.related:
             lines = [
@@ -66,6 +79,9 @@ def answer_markdown(answer: Answer) -> str:
     elif answer.citations:
         sources = "；".join(f"[{c.number}] {_short_source(c.chunk)}" for c in answer.citations)
         parts.append(markdown_text(f"来源：{sources}"))
+    if answer.backend != "extractive":
+        verdict = "全部句子已核对来源" if answer.verified else f"{sum(not c.supported for c in answer.checks)} 句未能核实"
+        parts.append(f"*回答：{markdown_text(answer.backend)} · {verdict}*")
     return "\n\n".join(parts)
 
 
@@ -143,6 +159,7 @@ def status_markdown(status: dict) -> str:
     """The index status panel: reports, chunks, embedder, when it was built and how long it took."""
     lines = [
         "**索引状态**",
+        f"- 回答方式：{markdown_text(str(status.get('answerer', 'extractive')))}",
         f"- 报告：{status.get('reports', 0)} 份（{status.get('files', 0)} 个文件）",
         f"- 段落：{status.get('chunks', 0)} 个",
         f"- 向量模型：{markdown_text(str(status.get('embedder', '')))}",

@@ -6,6 +6,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
+import json
 import shutil
 from pathlib import Path
 
@@ -53,3 +54,58 @@ def assistant(retriever, built_index):
     from rag.pipeline import Assistant
 
     return Assistant(CORPUS, built_index, Settings(), retriever)
+
+
+class ScriptedChatServer:
+    """An OpenAI-compatible /chat/completions endpoint on 127.0.0.1 that streams scripted replies.
+
+    `replies` is a list of strings served in order (the last one repeats); every request
+    body is kept in `requests`. Only the outside world is faked here: our client, prompt
+    and verifier run for real over HTTP.
+    """
+
+    def __init__(self, replies):
+        import http.server
+        import threading
+
+        self.replies = list(replies)
+        self.requests = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append(body)
+                reply = server.replies.pop(0) if len(server.replies) > 1 else server.replies[0]
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for at in range(0, len(reply), 5):
+                    event = {"choices": [{"index": 0, "delta": {"content": reply[at : at + 5]}}]}
+                    self.wfile.write(f"data: {json.dumps(event, ensure_ascii=False)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def chat_server():
+    servers = []
+
+    def start(*replies):
+        servers.append(ScriptedChatServer(replies))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
