@@ -1,7 +1,8 @@
 """政协报告问答: the Gradio chat app over rag.pipeline.Assistant; rendering lives in rag.render.
 
 Environment: RAG_CORPUS (corpus), RAG_INDEX (index, built on first start if missing or stale),
-RAG_EMBEDDER (as for the CLI), RAG_GENERATOR (a language model, see rag.generate; default none), RAG_HOST (127.0.0.1), RAG_PORT (7860).
+RAG_EMBEDDER (as for the CLI), RAG_GENERATOR (a language model, see rag.generate; default none), RAG_HOST (127.0.0.1), RAG_PORT (7860), RAG_USER/RAG_PASSWORD (login; required when RAG_HOST is
+not a loopback address).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ EXAMPLES = [
 ]
 UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf", ".html", ".htm"]
 STREAM_DELAY_S = 0.02
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # Gradio 6 moved css (and the API link switch) from Blocks() to launch().
 _LAUNCH_OPTIONS = inspect.signature(gr.Blocks.launch).parameters
 
@@ -165,17 +167,34 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
     return demo
 
 
+def login(host: str) -> tuple[str, str] | None:
+    """Gradio auth from RAG_USER (default "staff") and RAG_PASSWORD.
+
+    On 127.0.0.1 the app is open to this machine only and a password is optional. Any other
+    RAG_HOST exposes the app, its uploads included, to a network: it then refuses to start
+    without RAG_PASSWORD.
+    """
+    password = os.environ.get("RAG_PASSWORD", "")
+    if not password and host not in LOOPBACK:
+        raise SystemExit(
+            f"error: RAG_HOST={host} exposes the app to the network; set RAG_PASSWORD (and RAG_USER) "
+            "so that questions and uploads need a login, or keep RAG_HOST=127.0.0.1"
+        )
+    return (os.environ.get("RAG_USER", "staff"), password) if password else None
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     host = os.environ.get("RAG_HOST", "127.0.0.1")
     port = int(os.environ.get("RAG_PORT", "7860"))
+    auth = login(host)
     try:
         assistant = open_assistant()
     except RagError as exc:
         raise SystemExit(f"error: {exc}") from None
     demo = build_ui(assistant)
-    options = dict(server_name=host, server_port=port, ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES)
+    options = dict(server_name=host, server_port=port, ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES, auth=auth)
     if "css" in _LAUNCH_OPTIONS:
         options["css"] = render.SOURCES_CSS
     if "show_api" in _LAUNCH_OPTIONS:  # Gradio 5; Gradio 6 hides the API link through footer_links
