@@ -139,9 +139,12 @@ class Retriever:
         elsewhere = [text for rid, text in self._report_text.items() if rid not in named]
         # A word no report uses is the asker's own wording ("嘉宾", "那块"), not a missing fact;
         # a report word absent from the named committee's report is.
+        years = {str(self.reports[rid].year) for rid in named if self.reports[rid].year}
         missing = [
             t for t in terms
-            if not any(t in text for text in scope) and any(t in text for text in elsewhere)
+            if not any(t in text for text in scope)
+            # A year the named reports neither cover nor mention is missing even if no report has it.
+            and (any(t in text for text in elsewhere) or (_YEAR.fullmatch(t) and t not in years))
         ]
         return missing if len(missing) * _MISSING_SHARE_TO_ABSTAIN >= len(terms) else []
 

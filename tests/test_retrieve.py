@@ -65,3 +65,8 @@ def test_bad_questions_are_refused(retriever, question):
 def test_unscoped_hits_come_in_score_order(retriever):
     scores = [h.score for h in retriever.search("委员读书活动", top_k=10).hits]
     assert len(scores) == 10 and scores == sorted(scores, reverse=True)
+
+
+def test_year_the_named_report_neither_covers_nor_mentions_is_abstained(retriever):
+    assert retriever.search("金湖县政协2022年提案立案多少件？").abstain
+    assert not retriever.search("金湖县政协2023年提案立案多少件？").abstain
