@@ -1,7 +1,7 @@
 """政协报告问答: the Gradio chat app over rag.pipeline.Assistant; rendering lives in rag.render.
 
 Environment: RAG_CORPUS (corpus), RAG_INDEX (index, built on first start if missing or stale),
-RAG_EMBEDDER (as for the CLI), RAG_GENERATOR (a language model, see rag.generate; default none), RAG_HOST (127.0.0.1), RAG_PORT (7860), RAG_USER/RAG_PASSWORD (login; required when RAG_HOST is
+RAG_EMBEDDER (as for the CLI), RAG_GENERATOR (a language model, see rag.generate; default none), RAG_HOST (127.0.0.1), RAG_PORT (7860), RAG_CONCURRENCY (answers in parallel, default 16: bench/README.md "Load"), RAG_USER/RAG_PASSWORD (login; required when RAG_HOST is
 not a loopback address).
 """
 
@@ -201,7 +201,7 @@ def main() -> None:
         options["show_api"] = False
     elif "footer_links" in _LAUNCH_OPTIONS:
         options["footer_links"] = ["gradio", "settings"]
-    demo.queue(default_concurrency_limit=4).launch(**options)
+    demo.queue(default_concurrency_limit=int(os.environ.get("RAG_CONCURRENCY", "16"))).launch(**options)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 _SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Punctuation and question words carry no evidence; dropping them keeps BM25 scores
 # about the content words of a question.
 _STOPWORDS = frozenset(
@@ -30,8 +31,12 @@ def _t2s():
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width letters, digits and punctuation to half-width), then Traditional→Simplified."""
-    folded = unicodedata.normalize("NFKC", text)
+    """NFKC (full-width letters, digits and punctuation to half-width), then Traditional→Simplified.
+
+    A lone surrogate (half an emoji cut off by a browser, an undecodable command-line byte)
+    becomes U+FFFD: OpenCC takes only valid UTF-8 and would raise on it.
+    """
+    folded = _SURROGATE.sub("\ufffd", unicodedata.normalize("NFKC", text))
     return _t2s().convert(folded)
 
 

@@ -202,7 +202,8 @@ def safe_file_name(name: str) -> str:
     stem = _UNSAFE_NAME.sub("_", stem).strip("._") or "report"
     if suffix.lower() not in SUPPORTED_SUFFIXES:
         raise BadDocument(f"{base or name}: unsupported file type; upload one of {', '.join(SUPPORTED_SUFFIXES)}")
-    return stem[:80] + suffix.lower()
+    # Linux allows 255 bytes in a name, not characters; staging adds "." and ".part", a clash "-2".
+    return stem[:80].encode("utf-8")[:200].decode("utf-8", "ignore") + suffix.lower()
 
 
 def _free_path(directory: Path, name: str) -> Path:
