@@ -18,7 +18,6 @@ An upload the app had acknowledged must be in. The previous index always loads a
 and `rag index` afterwards has nothing left to do.
 """
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -37,16 +36,7 @@ UPLOADS = [("泗洪区", "宿迁市", "739"), ("涟水县", "淮安市", "826"),
 KILL_WAIT_S = 60  # the longest any kill point may take to come
 
 
-def _load_test_module():
-    if "load_test" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("load_test", REPO / "bench" / "load_test.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["load_test"] = module  # dataclasses look their module up while the class is made
-        spec.loader.exec_module(module)
-    return sys.modules["load_test"]
-
-
-load_test = _load_test_module()
+from tests.test_load_smoke import load_test  # bench/load_test.py, loaded once for both tests
 
 
 def _report(place: str, city: str, figure: str) -> str:
