@@ -18,6 +18,7 @@ keeps its chunks and vectors; only added or edited files are embedded.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -105,10 +106,11 @@ class Index:
         chunks = _read_chunks(build_dir / CHUNKS)
         vectors = _read_faiss(build_dir / VECTORS)
         bm25 = _read_bm25(build_dir / BM25_DIR)
-        if not (len(chunks) == vectors.ntotal == manifest["corpus"]["chunks"]):
+        bm25_docs = bm25.scores.get("num_docs")
+        if not (len(chunks) == vectors.ntotal == bm25_docs == manifest["corpus"]["chunks"]):
             raise IndexCorrupt(
-                f"{build_dir}: {len(chunks)} chunks, {vectors.ntotal} vectors, manifest says "
-                f"{manifest['corpus']['chunks']}; run `rag index --rebuild`"
+                f"{build_dir}: {len(chunks)} chunks, {vectors.ntotal} vectors, {bm25_docs} BM25 documents, "
+                f"manifest says {manifest['corpus']['chunks']}; run `rag index --rebuild`"
             )
         return cls(path=build_dir, manifest=manifest, chunks=chunks, vectors=vectors, bm25=bm25)
 
@@ -331,15 +333,19 @@ def build_bm25(chunks: list[Chunk]):
 
 
 def _write_build(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray, settings: Settings, started: float) -> Path:
-    import faiss
+    """Write the build aside, then publish it; on any write error remove the partial build and keep the old one.
 
+    A full disk or a read-only directory raises RagError with the system's reason. The
+    partial build is removed so that a full disk is not left fuller than before.
+    """
     builds = index_dir / BUILDS
+    staging = None
     try:
         builds.mkdir(parents=True, exist_ok=True)
         build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         staging = builds / f".staging-{build_id}"
         staging.mkdir()
-        faiss.write_index(_build_faiss(vectors, manifest["dense"]), str(staging / VECTORS))
+        _write_faiss(_build_faiss(vectors, manifest["dense"]), staging / VECTORS)
         with open(staging / CHUNKS, "w", encoding="utf-8") as out:
             for chunk in chunks:
                 out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
@@ -351,9 +357,38 @@ def _write_build(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors: 
         os.rename(staging, final)
         _publish(index_dir, final)
     except OSError as exc:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         raise RagError(f"cannot write the index under {index_dir}: {exc.strerror or exc}; the previous index is unchanged") from None
     _remove_old_builds(builds, keep=final)
     return final
+
+
+def _write_faiss(index, path: Path) -> None:
+    """faiss.write_index, with a failed write raised as OSError carrying the disk's reason."""
+    import faiss
+
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as exc:  # FAISS reports ENOSPC/EROFS as a C++ assertion text
+        probe = _disk_error(path.parent)
+        raise probe or OSError(f"writing {path.name} failed: {str(exc).splitlines()[0]}") from None
+
+
+def _disk_error(directory: Path) -> OSError | None:
+    """The OSError a small write into `directory` raises now, if any (names ENOSPC, EROFS, EACCES)."""
+    probe = directory / f".probe-{uuid.uuid4().hex[:6]}"
+    try:
+        with open(probe, "wb") as f:
+            f.write(b"\0" * 65536)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        return exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+    return None
 
 
 def _publish(index_dir: Path, build_dir: Path) -> None:
@@ -414,7 +449,7 @@ def _read_bm25(path: Path):
     try:
         return bm25s.BM25.load(str(path))
     except Exception:  # bm25s raises whatever json/numpy raise on a damaged file
-        raise IndexCorrupt(f"{path} is missing or corrupt: run `rag index --rebuild`") from None
+        raise IndexCorrupt(f"{path} (the BM25 store) is missing or corrupt: run `rag index --rebuild`") from None
 
 
 def _versions() -> dict[str, str]:

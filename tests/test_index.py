@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -83,12 +84,36 @@ def test_missing_index(tmp_path):
         Index.load(tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("damaged", ["manifest.json", "vectors.faiss", "chunks.jsonl"])
-def test_corrupt_files_are_named(workspace, damaged):
+@pytest.mark.parametrize(
+    "damaged, named",
+    [
+        ("manifest.json", "manifest.json"),
+        ("vectors.faiss", "vectors.faiss"),
+        ("chunks.jsonl", "chunks.jsonl"),
+        ("bm25/vocab.index.json", "bm25"),
+        ("bm25/data.csc.index.npy", "bm25"),
+        ("bm25/params.index.json", "bm25"),
+    ],
+)
+def test_truncated_files_are_named_with_the_fix(workspace, damaged, named):
     _, index = workspace
     path = resolve_build_dir(index) / damaged
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 3])
-    with pytest.raises(IndexCorrupt, match=damaged):
+    with pytest.raises(IndexCorrupt, match=named) as raised:
+        Index.load(index)
+    assert "rag index --rebuild" in str(raised.value)
+
+
+def test_bm25_store_of_another_build_is_refused(workspace, embedder):
+    """A well-formed BM25 store that does not match the chunks would rank the wrong passages."""
+    from rag.index import build_bm25
+
+    _, index = workspace
+    build_dir = resolve_build_dir(index)
+    chunks = Index.load(index).chunks
+    shutil.rmtree(build_dir / "bm25")
+    build_bm25(chunks[:-3]).save(str(build_dir / "bm25"))
+    with pytest.raises(IndexCorrupt, match="BM25 documents"):
         Index.load(index)
 
 
@@ -118,3 +143,15 @@ def test_sigkill_during_index_leaves_the_previous_index_answering(workspace, emb
     assert finished.returncode == 0, finished.stderr
     assert "copy0.txt" in finished.stdout
     assert sorted(p.name for p in (index / "builds").iterdir()) == [resolve_build_dir(index).name]
+
+
+@pytest.mark.parametrize("damaged", ["vectors.faiss", "bm25/vocab.index.json"])
+def test_app_refuses_to_serve_a_corrupt_index(workspace, damaged):
+    corpus, index = workspace
+    path = resolve_build_dir(index) / damaged
+    path.write_bytes(b"\x00garbage")
+    env = {**os.environ, "RAG_CORPUS": str(corpus), "RAG_INDEX": str(index), "RAG_PORT": "7991"}
+    done = subprocess.run([sys.executable, "app_gradio.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "rag index --rebuild" in done.stderr and damaged.split("/")[0] in done.stderr
+    assert "Traceback" not in done.stderr and "Running on" not in done.stdout
