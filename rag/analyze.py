@@ -65,8 +65,27 @@ def _glossary() -> dict[tuple[str, ...], tuple[str, ...]]:
     for line in (Path(__file__).parent / "data" / "en_zh.tsv").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             english, chinese = line.split("\t")
-            table[tuple(_WORDS.findall(english.lower()))] = tuple(chinese.split())
+            key = tuple(_stem(w) for w in _WORDS.findall(english.lower()))
+            table[key] = tuple(dict.fromkeys(table.get(key, ()) + tuple(chinese.split())))  # "visit"/"visits" merge
     return table
+
+
+def _stem(word: str) -> str:
+    """A crude English stem, applied to glossary and question alike: "filed", "files", "filing" all meet "file".
+
+    Only needs to be consistent, not linguistic; collisions are harmless because a
+    stem that meets no glossary entry is ignored.
+    """
+    word = word.removesuffix("'s")
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 5 and word.endswith("ing"):
+        word = word[:-3]
+    elif len(word) > 4 and word.endswith("ed"):
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word.removesuffix("e")
 
 
 _WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -78,7 +97,7 @@ def chinese_terms_for_english(text: str) -> list[str]:
     The bundled e5 model matches English questions to Chinese passages poorly, and BM25
     not at all; a glossary of CPPCC terms (rag/data/en_zh.tsv) bridges both.
     """
-    words = _WORDS.findall(text.lower())
+    words = [_stem(w) for w in _WORDS.findall(text.lower())]
     glossary = _glossary()
     longest = max((len(k) for k in glossary), default=1)
     terms: list[str] = []

@@ -29,6 +29,14 @@ def test_english_question(retriever):
     assert any("云协商" in h.chunk.text for h in hits[:3])
 
 
+@pytest.mark.parametrize("verb", ["file", "filed", "files", "filing"])
+def test_english_word_forms_all_reach_the_report_vocabulary(verb):
+    from rag.analyze import chinese_terms_for_english
+
+    assert "立案" in chinese_terms_for_english(f"How many proposals did Jinhu CPPCC {verb}?")
+    assert "走访" in chinese_terms_for_english(f"Which firms did members {verb.replace('fil', 'visit')}?")
+
+
 def test_question_about_two_committees_shows_both(retriever):
     hits = retriever.search("姜堰和杜集两地政协分别开展了哪些委员读书活动？").hits[:4]
     assert {h.chunk.short_name for h in hits} == {"姜堰区政协", "杜集区政协"}
