@@ -105,16 +105,35 @@ class _Wants:
     phrases: tuple[str, ...]  # “quoted” in the question: a sentence holding them
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, cut after 。！？!?；; and stripped of surrounding whitespace.
+
+    Shared by the answerer, the topic overview and the basket's check of stored quotes, so
+    that a sentence is the same slice wherever it is quoted.
+    """
+    spans = []
+    for match in _SENTENCE.finditer(text):
+        piece = match.group()
+        stripped = piece.strip()
+        if stripped:
+            start = match.start() + len(piece) - len(piece.lstrip())
+            spans.append((start, start + len(stripped)))
+    return spans
+
+
+def says_nothing(text: str, headings: tuple[str, ...]) -> bool:
+    """A sentence too short to quote, or the run-in heading of its paragraph ("党建赋能增动力。"):
+    it matches a question's words but says nothing."""
+    return len(text) < _MIN_SENTENCE_CHARS or normalize(text.rstrip("。；;！？!?")) in {normalize(h) for h in headings}
+
+
 def _sentences(hit: Hit, rank: int, terms: dict[str, float], wants: _Wants):
     total = sum(terms.values()) or 1.0
-    headings = {normalize(h) for h in hit.chunk.headings}
-    for match in _SENTENCE.finditer(hit.chunk.text):
-        text = match.group().strip()
-        # A run-in heading ("党建赋能增动力。") matches the question's words but says nothing.
-        if len(text) < _MIN_SENTENCE_CHARS or normalize(text.rstrip("。；;！？!?")) in headings:
+    for at, until in sentence_spans(hit.chunk.text):
+        text = hit.chunk.text[at:until]
+        if says_nothing(text, hit.chunk.headings):
             continue
-        lead = len(match.group()) - len(match.group().lstrip())
-        start = hit.chunk.start + match.start() + lead
+        start = hit.chunk.start + at
         normalized = normalize(text)
         overlap = sum(w for t, w in terms.items() if t in normalized) / total
         score = overlap + 0.15 / (rank + 1)

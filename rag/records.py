@@ -116,6 +116,20 @@ class Quote:
 
 
 @dataclass(frozen=True, slots=True)
+class Excerpt:
+    """A sentence or passage cut out of a report for the topic overview or the material basket.
+
+    `text == decoded source of chunk.doc [start:end]`; `chunk` is the passage it lies in
+    (committee, report, section, paragraph), and holds the whole excerpt where it can.
+    """
+
+    text: str
+    start: int
+    end: int
+    chunk: Chunk
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     question: str  # as asked
     standalone: str  # the question searched: a follow-up rewritten with what it refers to
