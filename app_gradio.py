@@ -54,6 +54,8 @@ def open_assistant() -> Assistant:
         settings = replace(settings, embedder=os.environ["RAG_EMBEDDER"])
     if os.environ.get("RAG_GENERATOR"):
         settings = replace(settings, generator=os.environ["RAG_GENERATOR"])
+    if os.environ.get("RAG_VECTOR_STORE"):
+        settings = replace(settings, vector_store=os.environ["RAG_VECTOR_STORE"])
     corpus = Path(os.environ.get("RAG_CORPUS", "corpus"))
     index = Path(os.environ.get("RAG_INDEX", "index"))
     log.info("opening the index at %s (built from %s if missing or stale)", index, corpus)

