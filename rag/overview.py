@@ -19,9 +19,13 @@ Decisions:
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterable
+
+import numpy as np
 
 from rag.analyze import normalize, tokenize
 from rag.answer import says_nothing
@@ -76,11 +80,11 @@ _REQUEST = re.compile("|".join(sorted(_REQUEST_WORDS, key=len, reverse=True)) + 
 # with a counting word ("十余次", "三家央企"). A lone 一 is left out ("一批", "一件提案" are
 # phrasing, not counts), as are ordinals (第32届), session numbers (十五届二次), years and
 # dates, and numerals inside “…” or 《…》, which name things ("1+15+N", “两个维护”).
+_COUNTER = r"(?:场次|人次|万元|亿元|名|件|篇|项|家|场|次|批|条|期|位|个|人|所|座|户|元|場|個|項|條|億元|萬元)"
 _FIGURE = re.compile(
-    r"[0-9０-９]+(?:[.．][0-9０-９]+)?(?:余|多)?[万亿]?(?:%|％)?"
+    rf"[0-9０-９]+(?:[.．][0-9０-９]+)?(?:余|多|餘)?[万亿萬億]?(?:%|％|{_COUNTER})?"
     r"|百分之[零一二三四五六七八九十百点]+"
-    r"|(?:[一二三四五六七八九十两百千万]{2,}|[二三四五六七八九十两])(?:余|多)?"
-    r"(?:场次|人次|万元|亿元|名|件|篇|项|家|场|次|批|条|期|位|个|人|所|座|户|元)"
+    rf"|(?:[一二三四五六七八九十两兩百千万萬]{{2,}}|[二三四五六七八九十两兩])(?:余|多|餘)?{_COUNTER}"
 )
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》|\"[^\"]*\"")
 _NOT_A_COUNT_BEFORE = "第届"
@@ -98,14 +102,13 @@ def figure_spans(text: str) -> list[tuple[int, int]]:
         folded = text
     named = [m.span() for m in _QUOTED.finditer(text)] + [m.span() for m in _SET_PHRASES.finditer(folded)]
     spans = []
-    for match in _FIGURE.finditer(text):
+    for match in _FIGURE.finditer(folded):
         start, end = match.span()
-        figure = normalize(match.group())
-        before = text[start - 1] if start else ""
-        after = text[end] if end < len(text) else ""
-        if before in _NOT_A_COUNT_BEFORE or any(a <= start and end <= b for a, b in named):
+        before = folded[start - 1] if start else ""
+        after = folded[end] if end < len(folded) else ""
+        if (before and before in _NOT_A_COUNT_BEFORE) or any(a <= start and end <= b for a, b in named):
             continue
-        if (_YEAR.match(figure) and after == "年") or after in "月日" or before == "月":
+        if (_YEAR.match(match.group()) and after == "年") or (after and after in "月日") or before == "月":
             continue
         spans.append((start, end))
     return spans
@@ -168,6 +171,10 @@ class Topics:
     def __init__(self, retriever: Retriever) -> None:
         self.retriever = retriever
         self.source = ExcerptSource(retriever.index.chunks)
+        # Every report is searched with the same query: embed it once, not once per report.
+        # A shallow copy shares the index and BM25 with `retriever`; only the embedder differs.
+        self._searcher = copy.copy(retriever)
+        self._searcher.embedder = _QueryMemo(retriever.embedder)
 
     def committees(self) -> list[str]:
         """Short names of the committees in the index, in corpus order."""
@@ -222,7 +229,7 @@ class Topics:
     def _row(self, short: str, report_ids: list[str], theme: Theme) -> Row:
         scored: dict[tuple[str, int, int], tuple[float, Excerpt]] = {}
         for rid in report_ids:
-            result = self.retriever.search(theme.query, top_k=_DEPTH, where=SearchFilter(report_ids=frozenset({rid})))
+            result = self._searcher.search(theme.query, top_k=_DEPTH, where=SearchFilter(report_ids=frozenset({rid})))
             for rank, hit in enumerate(result.hits):
                 for excerpt in self.source.sentences_around(hit.chunk):
                     weight = _weight(excerpt, theme)
@@ -248,6 +255,20 @@ class Topics:
             figures=tuple(sorted(figures, key=reading)),
             practices=tuple(sorted(practices, key=reading)),
         )
+
+
+class _QueryMemo:
+    """An embedder that remembers its last query vectors; everything else is the wrapped embedder's."""
+
+    def __init__(self, embedder) -> None:
+        self._embedder = embedder
+        self._query = functools.lru_cache(maxsize=32)(embedder.embed_query)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._query(text).copy()  # callers may reshape or modify the array they get
+
+    def __getattr__(self, name: str):
+        return getattr(self._embedder, name)
 
 
 def _weight(excerpt: Excerpt, theme: Theme) -> float:
