@@ -29,6 +29,7 @@ from rag.ingest import corpus_files, ingest_file
 from rag.load import SUPPORTED_SUFFIXES
 from rag.generate import GenerationError, Generator, make_generator
 from rag.prompt import NOT_FOUND_EN, NOT_FOUND_ZH, answer_messages, rewrite_messages
+from rag.overview import Topics
 from rag.records import Answer, Chunk, Citation, SearchFilter, SearchResult
 from rag.retrieve import Retriever, check_question
 from rag.verify import check_answer
@@ -81,6 +82,7 @@ class Assistant:
         self.retriever = retriever
         self.generator = generator
         self._write_lock = threading.Lock()
+        self._topics: Topics | None = None
 
     @classmethod
     def open(cls, corpus_dir: Path, index_dir: Path, settings: Settings, **kwargs) -> "Assistant":
@@ -131,6 +133,15 @@ class Assistant:
             question, previous, retriever.named_reports, retriever.names_of, lambda rid: retriever.reports[rid].short_name
         )
         return standalone, ""
+
+    def topics(self) -> Topics:
+        """Topic overviews, the figure finder and the basket's check of stored quotes, over the
+        current index; rebuilt when an upload has swapped a new index in."""
+        retriever = self.retriever
+        topics = self._topics
+        if topics is None or topics.retriever is not retriever:
+            topics = self._topics = Topics(retriever)
+        return topics
 
     def add_report(self, upload: Path, name: str | None = None) -> BuildReport:
         """Check an uploaded file, add it to the corpus and index it; BadDocument leaves everything as it was."""

@@ -10,7 +10,9 @@ from __future__ import annotations
 import html
 import re
 
-from rag.records import Answer, Chunk, Quote, ReportMeta
+from rag.basket import Basket, basket_key, source_line
+from rag.overview import Overview, figure_spans
+from rag.records import Answer, Chunk, Excerpt, Quote, ReportMeta
 
 # Every character Markdown (CommonMark + GFM autolinks, KaTeX "$") may read as syntax. The
 # ":", "@" and "." escapes stop GFM from turning "http://x", "www.x" or "a@b.cn" into links.
@@ -28,9 +30,58 @@ SOURCES_CSS = """
 .rag-where { font-size: 0.9em; color: var(--body-text-color-subdued); margin: 2px 0 6px; }
 .rag-passage { white-space: pre-wrap; line-height: 1.7; margin: 0 0 6px; }
 .rag-passage mark { background: #ffe58f; color: #1f1f1f; padding: 0 1px; }
-.rag-copy { font-size: 0.85em; padding: 2px 10px; border-radius: 4px; cursor: pointer;
+.rag-copy, .rag-add, .rag-item-actions button { font-size: 0.85em; padding: 2px 10px; border-radius: 4px; cursor: pointer;
   border: 1px solid var(--border-color-primary); background: var(--button-secondary-background-fill);
   color: var(--button-secondary-text-color); }
+.rag-actions, .rag-item-actions { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.rag-add[disabled] { opacity: 0.6; cursor: default; }
+.rag-basket { display: flex; flex-direction: column; gap: 10px; padding-left: 0; list-style: none; }
+.rag-item { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
+  background: var(--block-background-fill); color: var(--body-text-color); }
+.rag-item-text { line-height: 1.7; margin: 0 0 4px; white-space: pre-wrap; }
+.rag-note { width: 100%; min-height: 2.4em; margin: 4px 0; font: inherit; color: var(--body-text-color);
+  background: var(--input-background-fill); border: 1px solid var(--border-color-primary); border-radius: 4px; }
+.rag-overview { width: 100%; border-collapse: collapse; }
+.rag-overview th, .rag-overview td { border: 1px solid var(--border-color-primary); padding: 6px 8px; vertical-align: top;
+  text-align: left; color: var(--body-text-color); }
+.rag-overview th { background: var(--background-fill-secondary); }
+.rag-ov-quote { display: block; margin-bottom: 6px; line-height: 1.7; }
+.rag-ov-quote .rag-fig { font-weight: 700; }
+.rag-ov-none { color: var(--body-text-color-subdued); }
+.rag-cite { color: var(--color-accent); text-decoration: none; margin: 0 4px 0 2px; }
+.rag-ov-sources { font-size: 0.9em; color: var(--body-text-color-subdued); list-style: none; padding-left: 0; }
+.rag-ov-head { font-weight: 600; margin-bottom: 6px; color: var(--body-text-color); }
+"""
+
+# gr.HTML js_on_load for the cards, the basket and the overview: one delegated listener on the
+# component's element (which outlives every re-render of its content). A button sends only its
+# data-* key; the text of a quote never travels from the browser to the server.
+ADD_TO_BASKET_JS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('button.rag-add');
+  if (!button || !element.contains(button)) return;
+  trigger('click', {basket: button.dataset.basket});
+  button.textContent = '已加入';
+  button.disabled = true;
+});
+"""
+BASKET_JS = """
+const send = (action, item) => {
+  const note = item.querySelector('textarea.rag-note');
+  trigger('click', {action: action, key: item.dataset.key, note: note ? note.value : ''});
+};
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-action]');
+  const item = button && button.closest('li.rag-item');
+  if (item && element.contains(item)) send(button.dataset.action, item);
+});
+element.addEventListener('change', (event) => {
+  const item = event.target.matches('textarea.rag-note') && event.target.closest('li.rag-item');
+  if (item) send('note', item);
+});
+// Re-rendering patches the list in place, item by item; a note box the user typed in keeps its
+// typed text unless reset to the note the server now holds for that position.
+watch('value', () => element.querySelectorAll('textarea.rag-note').forEach((box) => { box.value = box.defaultValue; }));
 """
 
 # Inline so it survives Gradio re-rendering the HTML; the text travels in data-copy, escaped
@@ -127,12 +178,7 @@ def empty_sources_html(message: str = "提问后，这里显示答案引用的�
 
 def citation_line(chunk: Chunk) -> str:
     """——{committee}《{title}》（{year}年），{top-level heading}: how a quote is cited in writing."""
-    line = f"——{chunk.committee}《{chunk.title}》"
-    if chunk.year:
-        line += f"（{chunk.year}年）"
-    if chunk.headings:
-        line += f"，{chunk.headings[0]}"
-    return line
+    return source_line(chunk.committee, chunk.title, chunk.year, chunk.headings[0] if chunk.headings else "")
 
 
 def highlight_spans(chunk: Chunk, quotes) -> list[tuple[int, int]]:
@@ -200,6 +246,114 @@ def filter_choices(reports: dict[str, ReportMeta]) -> tuple[list[str], list[int]
     return committees, years, options
 
 
+def basket_html(basket: Basket) -> str:
+    """The basket as a list: each quote verbatim, where it is from, its note, and 上移/下移/删除/保存备注.
+
+    Buttons and the note box carry the item's key only; the app applies the action to the
+    basket it rebuilds from the index (rag.basket.Basket.restore).
+    """
+    if not basket.items:
+        return (
+            '<div class="rag-sources"><div class="rag-sources-head">素材篮是空的：在问答的来源卡片或专题概览中'
+            "点“加入素材篮”，引文连同出处会保存在这里（本浏览器，刷新后仍在）。</div></div>"
+        )
+    items = []
+    for number, item in enumerate(basket.items, 1):
+        year = f" · {item.year}年" if item.year else ""
+        items.append(
+            f'<li class="rag-item" data-key="{_h(item.key)}">'
+            f'<div class="rag-card-head"><span class="rag-num">{number}.</span>'
+            f"{_h(item.short_name)} · 《{_h(item.title)}》{year}</div>"
+            f'<p class="rag-item-text">{_h(item.text)}</p>'
+            f'<div class="rag-where">{_h(item.citation)}</div>'
+            f'<textarea class="rag-note" placeholder="备注（可选，例如用在讲稿哪一部分）" maxlength="500">{_h(item.note)}</textarea>'
+            '<div class="rag-item-actions">'
+            '<button type="button" data-action="up" title="上移">上移</button>'
+            '<button type="button" data-action="down" title="下移">下移</button>'
+            '<button type="button" data-action="note">保存备注</button>'
+            '<button type="button" data-action="remove">删除</button>'
+            "</div></li>"
+        )
+    head = f'<div class="rag-sources-head">素材篮：{len(basket.items)} 条（引文均为报告原文，导出时逐条附出处）</div>'
+    return f'<div class="rag-sources">{head}<ol class="rag-basket">{"".join(items)}</ol></div>'
+
+
+def basket_count_markdown(basket: Basket, message: str = "") -> str:
+    """'素材篮：N 条', with what just happened ("已加入", "2 条引文已与报告不符，已移出")."""
+    line = f"素材篮：{len(basket)} 条"
+    return markdown_text(f"{line}。{message}" if message else line)
+
+
+def overview_html(overview: Overview) -> str:
+    """The topic overview as a table (one row per committee), the figure finder's list, or two
+    committees side by side. Every sentence is quoted verbatim with its figures in bold, an [n]
+    linking to its source line below the table, and a "加入素材篮" button."""
+    numbers: dict[tuple, int] = {}
+    sources: list[str] = []
+
+    def cite(excerpt: Excerpt) -> str:
+        chunk = excerpt.chunk
+        where = (chunk.doc, chunk.paragraph, chunk.headings)
+        if where not in numbers:
+            numbers[where] = len(numbers) + 1
+            line = f"{citation_line(chunk)}{'，' + ' > '.join(chunk.headings[1:]) if chunk.headings[1:] else ''}，第{chunk.paragraph}段"
+            sources.append(f'<li id="rag-ov-src-{numbers[where]}">[{numbers[where]}] {_h(line.removeprefix("——"))}</li>')
+        n = numbers[where]
+        return (
+            f'<span class="rag-ov-quote" data-start="{excerpt.start}" data-end="{excerpt.end}">{_figures_bold(excerpt.text)}'
+            f'<a class="rag-cite" href="#rag-ov-src-{n}">[{n}]</a>'
+            f"{_add_button(basket_key(chunk.doc, excerpt.start, excerpt.end), excerpt.text, '加入素材篮')}</span>"
+        )
+
+    def cell(excerpts) -> str:
+        if not excerpts:
+            return f'<span class="rag-ov-none">报告中未找到关于“{_h(overview.theme.name)}”的{"数字" if overview.kind == "figures" else "表述"}</span>'
+        return "".join(cite(e) for e in excerpts)
+
+    def who(row) -> str:
+        titles = "；".join(f"《{_h(m.title)}》{f'（{m.year}年）' if m.year else ''}" for m in row.reports)
+        return f"<b>{_h(row.short_name)}</b><br>{titles}"
+
+    theme = _h(overview.theme.name)
+    if overview.kind == "compare":
+        first, second = overview.rows[0], overview.rows[1]
+        head = f'<div class="rag-ov-head">对比 · {theme}：{_h(first.short_name)} 与 {_h(second.short_name)}</div>'
+        body = (
+            f"<tr><th>专题：{theme}</th><th>{who(first)}</th><th>{who(second)}</th></tr>"
+            f"<tr><th>关键数字</th><td>{cell(first.figures)}</td><td>{cell(second.figures)}</td></tr>"
+            f"<tr><th>主要做法</th><td>{cell(first.practices)}</td><td>{cell(second.practices)}</td></tr>"
+        )
+    elif overview.kind == "figures":
+        count = sum(len(row.figures) for row in overview.rows)
+        head = f'<div class="rag-ov-head">数字汇总 · {theme}：{count} 句含数字的原句，按政协分组</div>'
+        body = "<tr><th>政协</th><th>含数字的原句（数字未作改动）</th></tr>" + "".join(
+            f'<tr data-committee="{_h(row.short_name)}"><td>{who(row)}</td><td>{cell(row.figures)}</td></tr>' for row in overview.rows
+        )
+    else:
+        head = f'<div class="rag-ov-head">专题概览 · {theme}：每个政协的报告单独检索，句子均为原文</div>'
+        body = "<tr><th>政协</th><th>关键数字</th><th>主要做法</th></tr>" + "".join(
+            f'<tr data-committee="{_h(row.short_name)}"><td>{who(row)}</td><td>{cell(row.figures)}</td><td>{cell(row.practices)}</td></tr>'
+            for row in overview.rows
+        )
+    listing = f'<div class="rag-sources-head">来源</div><ol class="rag-ov-sources">{"".join(sources)}</ol>' if sources else ""
+    return f'<div class="rag-sources">{head}<table class="rag-overview">{body}</table>{listing}</div>'
+
+
+def empty_overview_html() -> str:
+    return empty_sources_html("输入专题（如 提案、协商议事、委员履职、社情民意），按政协列出报告原文中的数字和做法。")
+
+
+def _figures_bold(text: str) -> str:
+    """`text` escaped, its figures in <b>: the words are the report's, only the weight changes."""
+    out, at = [], 0
+    for start, end in figure_spans(text):
+        out.append(_h(text[at:start]))
+        out.append(f'<b class="rag-fig">{_h(text[start:end])}</b>')
+        at = end
+    out.append(_h(text[at:]))
+    return "".join(out)
+
+
 def _card(chunk: Chunk, number: int, quotes: list[Quote] | tuple, related: bool = False) -> str:
     spans = highlight_spans(chunk, quotes)
     passage, at = [], 0
@@ -220,9 +374,28 @@ def _card(chunk: Chunk, number: int, quotes: list[Quote] | tuple, related: bool 
         f"{_h(committee)} · 《{_h(chunk.title)}》{year}</div>"
         f'<div class="rag-where">{_h(chunk.heading or "（导语）")} · 第{chunk.paragraph}段</div>'
         f'<p class="rag-passage">{"".join(passage)}</p>'
+        f'<div class="rag-actions">'
         f'<button type="button" class="rag-copy" data-copy="{_h(copy)}" onclick="{_h(_COPY_ONCLICK)}">复制引文</button>'
+        f"{'' if related else _add_buttons(chunk, quotes)}</div>"
         "</article>"
     )
+
+
+def _add_buttons(chunk: Chunk, quotes) -> str:
+    """"加入素材篮" per quoted sentence, and "加入整段" for the passage. A button carries only the
+    quote's key; the server looks the quote up in the answer it produced (see app_gradio)."""
+    ordered = sorted(quotes, key=lambda q: q.start)
+    buttons = [
+        _add_button(basket_key(chunk.doc, q.start, q.end), q.text, "加入素材篮" if len(ordered) == 1 else f"加入素材篮·第{i}句")
+        for i, q in enumerate(ordered, 1)
+    ]
+    buttons.append(_add_button(basket_key(chunk.doc, chunk.start, chunk.end), chunk.text, "加入整段"))
+    return "".join(buttons)
+
+
+def _add_button(key: str, text: str, label: str) -> str:
+    preview = text if len(text) <= 60 else text[:60] + "…"
+    return f'<button type="button" class="rag-add" data-basket="{_h(key)}" title="{_h(preview)}">{_h(label)}</button>'
 
 
 def _short_source(chunk: Chunk) -> str:

@@ -192,3 +192,31 @@ def test_filter_choices_come_from_reports_toml(assistant):
     assert "金湖县政协" in committees and "镇江市政协" in committees
     assert years == [2025, 2024, 2023]
     assert ("勇担新使命 攀登新高峰", "001_7afb2be384d67ebd.txt#2") in reports
+
+
+def test_cards_offer_each_quote_and_the_passage_for_the_basket_by_key_only(assistant):
+    answer = assistant.ask("各地政协提案办理情况如何？")
+    page = _Page(render.source_cards_html(answer))
+    keys = [value for name, value in page.attrs if name == "data-basket"]
+    expected = [f"{q_chunk.doc}@{q.start}-{q.end}" for c in answer.citations for q_chunk in [c.chunk]
+                for q in sorted((q for q in answer.quotes if q.citation == c.number), key=lambda q: q.start)]
+    passages = [f"{c.chunk.doc}@{c.chunk.start}-{c.chunk.end}" for c in answer.citations]
+    assert sorted(keys) == sorted(expected + passages) and len(keys) == len(set(keys))
+    assert "加入素材篮" in render.source_cards_html(answer) and "加入整段" in render.source_cards_html(answer)
+    related = assistant.ask("盱眙县政协立案提案多少件？")
+    assert "data-basket" not in render.source_cards_html(related)  # "可能相关" passages are no answer
+
+
+def test_hostile_report_is_inert_in_basket_and_overview(hostile, tmp_path):
+    from rag.basket import Basket, BasketItem, answer_excerpts
+    from rag.overview import Overview, Row, theme_for
+
+    excerpts = answer_excerpts(hostile)
+    basket = Basket(tuple(BasketItem.from_excerpt(e, note='<img src=x onerror="window.__xss=4">') for e in excerpts))
+    row = Row(excerpts[0].chunk.short_name, excerpts[0].chunk.committee, (), tuple(excerpts[:1]), tuple(excerpts[1:]))
+    for markup in (render.basket_html(basket), render.overview_html(Overview(theme_for("提案"), "overview", (row,)))):
+        page = _Page(markup)
+        assert set(page.tags) <= {"div", "span", "b", "br", "ol", "li", "p", "textarea", "button", "table", "tr", "th", "td", "a"}
+        assert all(value.startswith("#rag-ov-src-") for name, value in page.attrs if name == "href")  # only our [n] links
+        assert not [name for name, _ in page.attrs if name.startswith("on")]
+        assert "&lt;img src=x onerror=" in markup
