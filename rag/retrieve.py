@@ -56,10 +56,13 @@ class Retriever:
         self.settings = settings
         self.reports = index.reports()
         self._aliases = _alias_table(self.reports)
-        self._report_rows = _rows_by_report(index)
-        self._matching = [matching_text(c) for c in index.chunks]
+        self._report_rows = index.chunks.report_rows()
         self._vocab = set(index.bm25.vocab_dict)
-        self._report_text = {rid: "\n".join(self._matching[r] for r in rows) for rid, rows in self._report_rows.items()}
+        self._report_text = None
+        if len(index.chunks) <= settings.exact_threshold:
+            self._report_text = {
+                rid: "\n".join(matching_text(index.chunks[r]) for r in rows) for rid, rows in self._report_rows.items()
+            }
 
     def search(self, question: str, top_k: int | None = None, where: SearchFilter | None = None) -> SearchResult:
         question = check_question(question)
@@ -130,18 +133,33 @@ class Retriever:
         ]
         if len(terms) > _SHORT_QUESTION_TERMS:
             return []
-        scope = [self._report_text.get(rid, "") for rid in named]
-        elsewhere = [text for rid, text in self._report_text.items() if rid not in named]
         # A word no report uses is the asker's own wording ("嘉宾", "那块"), not a missing fact;
         # a report word absent from the named committee's report is.
         years = {str(self.reports[rid].year) for rid in named if self.reports[rid].year}
-        missing = [
-            t for t in terms
-            if not any(t in text for text in scope)
+        missing = []
+        for t in terms:
+            having = self._reports_with(t)
             # A year the named reports neither cover nor mention is missing even if no report has it.
-            and (any(t in text for text in elsewhere) or (_YEAR.fullmatch(t) and t not in years))
-        ]
+            if having.isdisjoint(named) and (having.difference(named) or (_YEAR.fullmatch(t) and t not in years)):
+                missing.append(t)
         return missing if len(missing) * _MISSING_SHARE_TO_ABSTAIN >= len(terms) else []
+
+    def _reports_with(self, term: str) -> set[str]:
+        """The reports whose matching text contains `term`.
+
+        Above `exact_threshold` chunks every report's text would take gigabytes, so the
+        term's BM25 postings answer instead: the same answer for a whole jieba token, none
+        for a term found only inside a longer token.
+        """
+        if self._report_text is not None:
+            return {rid for rid, text in self._report_text.items() if term in text}
+        column = self.index.bm25.vocab_dict.get(term)
+        if column is None:
+            return set()
+        scores = self.index.bm25.scores
+        rows = scores["indices"][scores["indptr"][column] : scores["indptr"][column + 1]]
+        chunks = self.index.chunks
+        return {chunks.report_ids[n] for n in np.unique(chunks.report_of_row[rows]).tolist()}
 
     def idf(self, term: str) -> float:
         """How rare a BM25 term is among the chunks (a term no chunk has gets the highest value)."""
@@ -218,13 +236,6 @@ def _unknown_committees(normalized: str, aliases: dict[str, list[str]]) -> list[
         if not any(place in alias or alias in place for alias in aliases):
             unknown.append(place)
     return list(dict.fromkeys(unknown))
-
-
-def _rows_by_report(index: Index) -> dict[str, list[int]]:
-    rows: dict[str, list[int]] = {}
-    for row, chunk in enumerate(index.chunks):
-        rows.setdefault(chunk.report_id, []).append(row)
-    return rows
 
 
 def _scope(ranked: list[_Scored], named: list[str], chunks) -> list[_Scored]:

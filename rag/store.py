@@ -9,8 +9,9 @@ Row i of a store is line i of chunks.jsonl. Inner product is cosine on normalise
     milvus:<uri>     a collection per build on a Milvus server ("http://host:19530") or a
                      milvus-lite file shared by several indexes ("/srv/vectors.db")
 
-Both follow the manifest's `dense` kind: exact inner product up to `hnsw_threshold` chunks,
-HNSW above, so the two stores return the same rows on the same vectors.
+Both follow the manifest's `dense` kind (rag.index._dense_kind): exact inner product up to
+`exact_threshold` chunks, so the two stores return the same rows on the same vectors; above it
+IVF with 8-bit codes, whose candidates FAISS re-scores exactly from vectors.npy, a memory map.
 
 Milvus keeps the only copy of the vectors: an incremental build reads the kept rows' vectors
 back from the collection instead of storing them a second time on local disk.
@@ -29,8 +30,12 @@ import numpy as np
 from rag.errors import IndexCorrupt, RagError
 
 VECTORS = "vectors.faiss"
+EXACT = "vectors.npy"  # float32 rows beside an approximate index: exact scores and rebuilds
 MILVUS_DB = "milvus.db"
 _MILVUS_BATCH = 10_000  # rows per insert or get; a gRPC message stays far below its 64 MiB limit
+# A filter admitting at most this many rows is searched exactly over them: IVF would probe
+# lists that hold few of them and return fewer than asked.
+_EXACT_FILTER_ROWS = 65_536
 
 
 class VectorStore(Protocol):
@@ -56,6 +61,8 @@ def write_store(spec: str, vectors: np.ndarray, dense: dict, build_dir: Path, bu
     """Store `vectors` for the build being written in `build_dir`; return the manifest's `store` entry."""
     if spec == "faiss":
         _write_faiss(_build_faiss(vectors, dense), build_dir / VECTORS)
+        if dense["type"] != "flat-ip":
+            np.save(build_dir / EXACT, vectors)
         return {"spec": spec}
     uri = spec.removeprefix("milvus").removeprefix(":")
     collection = "rag_" + build_id.replace("-", "_")
@@ -74,7 +81,14 @@ def write_store(spec: str, vectors: np.ndarray, dense: dict, build_dir: Path, bu
 def open_store(entry: dict, dense: dict, build_dir: Path, mmap: bool = False) -> VectorStore:
     """The store a manifest names. `mmap` maps a FAISS file instead of reading it into memory."""
     if entry["spec"] == "faiss":
-        return FaissStore(_read_faiss(build_dir / VECTORS, mmap))
+        index = _read_faiss(build_dir / VECTORS, mmap)
+        if dense["type"] == "flat-ip":
+            return FaissStore(index)
+        try:
+            exact = np.load(build_dir / EXACT, mmap_mode="r")
+        except (OSError, ValueError):
+            raise IndexCorrupt(f"{build_dir / EXACT} is missing or corrupt: run `rag index --rebuild`") from None
+        return FaissStore(index, exact, dense["rerank"])
     uri = _milvus_uri(entry["uri"], build_dir)
     client = _milvus_client(uri)
     from pymilvus import MilvusException
@@ -106,10 +120,17 @@ def drop_store(entry: dict | None, spec: str, build_dir: Path) -> None:
 
 
 class FaissStore:
-    """A FAISS index in this process: flat inner product, HNSW, or IVF with compact codes."""
+    """A FAISS index in this process: exact inner product, or IVF-SQ8 plus `exact`, the float32 rows.
 
-    def __init__(self, index) -> None:
+    With `exact`, the IVF candidates (`rerank` times as many as asked) are re-scored from it,
+    so scores are exact and only the 8-bit codes need to stay in memory; `exact` is a memory
+    map of which a search reads a few hundred rows.
+    """
+
+    def __init__(self, index, exact: np.ndarray | None = None, rerank: int = 1) -> None:
         self.index = index
+        self.exact = exact
+        self.rerank = rerank
 
     @property
     def ntotal(self) -> int:
@@ -118,13 +139,36 @@ class FaissStore:
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         import faiss
 
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))
-        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if self.exact is None:
+            params = None
+            if allowed is not None:
+                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))
+            return self.index.search(queries, k, params=params)
+        if allowed is not None and np.count_nonzero(allowed) <= _EXACT_FILTER_ROWS:
+            candidates = np.broadcast_to(np.flatnonzero(allowed), (len(queries), np.count_nonzero(allowed)))
+        else:
+            params = None
+            if allowed is not None:
+                params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))
+            candidates = self.index.search(queries, k * self.rerank, params=params)[1]
+        return _rescore(self.exact, queries, candidates, k)
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
-        return self.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        rows = np.asarray(rows, dtype=np.int64)
+        return np.asarray(self.exact[rows]) if self.exact is not None else self.index.reconstruct_batch(rows)
+
+
+def _rescore(exact: np.ndarray, queries: np.ndarray, candidates: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The top `k` of each query's candidate rows (-1 = none) by exact inner product."""
+    scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+    rows = np.full((len(queries), k), -1, dtype=np.int64)
+    for q, found in enumerate(candidates):
+        found = np.unique(found[found >= 0])  # sorted reads from the memory map
+        exact_scores = np.asarray(exact[found]) @ queries[q]
+        top = np.lexsort((found, -exact_scores))[:k]
+        scores[q, : len(top)], rows[q, : len(top)] = exact_scores[top], found[top]
+    return scores, rows
 
 
 class MilvusStore:
@@ -134,7 +178,7 @@ class MilvusStore:
         self.client = client
         self.collection = collection
         self.ntotal = int(client.get_collection_stats(collection)["row_count"])
-        self._params = {"metric_type": "IP", "params": {"ef": dense["ef_search"]} if dense["type"] == "hnsw" else {}}
+        self._params = {"metric_type": "IP", "params": {"nprobe": dense["nprobe"]} if dense["type"] == "ivf-sq8" else {}}
 
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
@@ -194,8 +238,8 @@ def _fill_collection(client, collection: str, vectors: np.ndarray, dense: dict) 
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=vectors.shape[1])
     index = client.prepare_index_params()
-    if dense["type"] == "hnsw":
-        index.add_index("vector", index_type="HNSW", metric_type="IP", params={"M": dense["M"], "efConstruction": dense["ef_construction"]})
+    if dense["type"] == "ivf-sq8":
+        index.add_index("vector", index_type="IVF_SQ8", metric_type="IP", params={"nlist": dense["nlist"]})
     else:
         index.add_index("vector", index_type="FLAT", metric_type="IP")
     client.create_collection(collection, schema=schema, index_params=index)
@@ -212,9 +256,11 @@ def _build_faiss(vectors: np.ndarray, dense: dict):
     if dense["type"] == "flat-ip":
         index = faiss.IndexFlatIP(dim)
     else:
-        index = faiss.IndexHNSWFlat(dim, dense["M"], faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = dense["ef_construction"]
-        index.hnsw.efSearch = dense["ef_search"]
+        index = faiss.index_factory(dim, f"IVF{dense['nlist']},SQ8", faiss.METRIC_INNER_PRODUCT)
+        # k-means needs about 40 points a list; more only slows training down.
+        sample = np.random.default_rng(0).permutation(len(vectors))[: 40 * dense["nlist"]]
+        index.train(vectors[np.sort(sample)])
+        index.nprobe = dense["nprobe"]
     index.add(vectors)
     return index
 
