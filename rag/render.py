@@ -45,6 +45,9 @@ SOURCES_CSS = """
 .rag-overview th, .rag-overview td { border: 1px solid var(--border-color-primary); padding: 6px 8px; vertical-align: top;
   text-align: left; color: var(--body-text-color); }
 .rag-overview th { background: var(--background-fill-secondary); }
+.rag-overview { table-layout: fixed; }
+.rag-overview tr > :first-child { width: 11em; }
+.rag-ov-compare tr > :first-child { width: 6em; }
 .rag-ov-quote { display: block; margin-bottom: 6px; line-height: 1.7; }
 .rag-ov-quote .rag-fig { font-weight: 700; }
 .rag-ov-none { color: var(--body-text-color-subdued); }
@@ -305,10 +308,16 @@ def overview_html(overview: Overview) -> str:
             f"{_add_button(basket_key(chunk.doc, excerpt.start, excerpt.end), excerpt.text, '加入素材篮')}</span>"
         )
 
-    def cell(excerpts) -> str:
-        if not excerpts:
-            return f'<span class="rag-ov-none">报告中未找到关于“{_h(overview.theme.name)}”的{"数字" if overview.kind == "figures" else "表述"}</span>'
-        return "".join(cite(e) for e in excerpts)
+    def cell(excerpts, row, figures: bool = True) -> str:
+        if excerpts:
+            return "".join(cite(e) for e in excerpts)
+        if overview.kind == "figures":
+            missing = f"报告中未找到关于“{overview.theme.name}”的数字"
+        elif not row.found:
+            missing = f"报告中未找到关于“{overview.theme.name}”的表述"
+        else:
+            missing = f"报告中关于“{overview.theme.name}”的表述没有数字" if figures else "—（相关表述见“关键数字”）"
+        return f'<span class="rag-ov-none">{_h(missing)}</span>'
 
     def who(row) -> str:
         titles = "；".join(f"《{_h(m.title)}》{f'（{m.year}年）' if m.year else ''}" for m in row.reports)
@@ -320,23 +329,23 @@ def overview_html(overview: Overview) -> str:
         head = f'<div class="rag-ov-head">对比 · {theme}：{_h(first.short_name)} 与 {_h(second.short_name)}</div>'
         body = (
             f"<tr><th>专题：{theme}</th><th>{who(first)}</th><th>{who(second)}</th></tr>"
-            f"<tr><th>关键数字</th><td>{cell(first.figures)}</td><td>{cell(second.figures)}</td></tr>"
-            f"<tr><th>主要做法</th><td>{cell(first.practices)}</td><td>{cell(second.practices)}</td></tr>"
+            f"<tr><th>关键数字</th><td>{cell(first.figures, first)}</td><td>{cell(second.figures, second)}</td></tr>"
+            f"<tr><th>主要做法</th><td>{cell(first.practices, first, False)}</td><td>{cell(second.practices, second, False)}</td></tr>"
         )
     elif overview.kind == "figures":
         count = sum(len(row.figures) for row in overview.rows)
         head = f'<div class="rag-ov-head">数字汇总 · {theme}：{count} 句含数字的原句，按政协分组</div>'
         body = "<tr><th>政协</th><th>含数字的原句（数字未作改动）</th></tr>" + "".join(
-            f'<tr data-committee="{_h(row.short_name)}"><td>{who(row)}</td><td>{cell(row.figures)}</td></tr>' for row in overview.rows
+            f'<tr data-committee="{_h(row.short_name)}"><td>{who(row)}</td><td>{cell(row.figures, row)}</td></tr>' for row in overview.rows
         )
     else:
         head = f'<div class="rag-ov-head">专题概览 · {theme}：每个政协的报告单独检索，句子均为原文</div>'
         body = "<tr><th>政协</th><th>关键数字</th><th>主要做法</th></tr>" + "".join(
-            f'<tr data-committee="{_h(row.short_name)}"><td>{who(row)}</td><td>{cell(row.figures)}</td><td>{cell(row.practices)}</td></tr>'
+            f'<tr data-committee="{_h(row.short_name)}"><td>{who(row)}</td><td>{cell(row.figures, row)}</td><td>{cell(row.practices, row, False)}</td></tr>'
             for row in overview.rows
         )
     listing = f'<div class="rag-sources-head">来源</div><ol class="rag-ov-sources">{"".join(sources)}</ol>' if sources else ""
-    return f'<div class="rag-sources">{head}<table class="rag-overview">{body}</table>{listing}</div>'
+    return f'<div class="rag-sources">{head}<table class="rag-overview rag-ov-{overview.kind}">{body}</table>{listing}</div>'
 
 
 def empty_overview_html() -> str:

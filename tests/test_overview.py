@@ -83,6 +83,8 @@ def test_overview_table_cites_every_cell(proposals):
         assert html.unescape(line).startswith(f"{excerpt.chunk.committee}《{excerpt.chunk.title}》")
         assert line.endswith(f"第{excerpt.chunk.paragraph}段")
     assert '<b class="rag-fig">76.5%</b>' in page and '<b class="rag-fig">159件</b>' in page
+    # 镇江's one sentence on proposals holds figures: its other cell points there instead of "not found".
+    assert "—（相关表述见“关键数字”）" in page and "报告中未找到" not in page
 
 
 def test_consultation_overview(topics):
