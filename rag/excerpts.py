@@ -10,7 +10,7 @@ report file: the text comes from the index, the same text that search and answer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Sequence
 
 from rag.answer import sentence_spans
 from rag.records import Chunk, Excerpt
@@ -30,29 +30,28 @@ class _Run:
 class ExcerptSource:
     """Whole sentences of every report in an index, and the check of a stored (doc, start, end).
 
-    Built once per loaded index (one pass over its chunks); cheap to query afterwards.
+    A report's paragraphs are put together the first time it is asked for, from its own
+    chunks only (`chunks.report_rows()` of a memory-mapped chunk table says which), so a
+    basket check at page load reads a few reports, not the whole index.
     """
 
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
-        grouped: dict[tuple[str, int], list[Chunk]] = {}
-        for chunk in chunks:
-            grouped.setdefault((chunk.report_id, chunk.paragraph), []).append(chunk)
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self._chunks = chunks
+        if hasattr(chunks, "report_rows"):
+            self._rows = {rid: [int(row) for row in rows] for rid, rows in chunks.report_rows().items()}
+        else:
+            self._rows = {}
+            for row, chunk in enumerate(chunks):
+                self._rows.setdefault(chunk.report_id, []).append(row)
         self._runs: dict[str, list[_Run]] = {}
-        for (report_id, _), members in grouped.items():
-            self._runs.setdefault(report_id, []).extend(_merge(report_id, members))
-        self._by_doc: dict[str, list[_Run]] = {}
-        for runs in self._runs.values():
-            runs.sort(key=lambda run: run.start)
-            for run in runs:
-                self._by_doc.setdefault(run.chunks[0].doc, []).append(run)
         self._cut: dict[tuple[str, int], list[Excerpt]] = {}
 
     def report_ids(self) -> list[str]:
-        return list(self._runs)
+        return list(self._rows)
 
     def sentences(self, report_id: str) -> list[Excerpt]:
         """Every sentence of the report, in reading order."""
-        return [excerpt for run in self._runs.get(report_id, ()) for excerpt in self._sentences(run)]
+        return [excerpt for run in self._report_runs(report_id) for excerpt in self._sentences(run)]
 
     def sentences_around(self, chunk: Chunk) -> list[Excerpt]:
         """The whole sentences of the chunk's paragraph that overlap the chunk, in order.
@@ -60,7 +59,7 @@ class ExcerptSource:
         A sentence that starts in the chunk's overlap with its neighbour, or runs past the
         chunk's end, is given whole: a quote cut at a chunk border could cut a figure.
         """
-        for run in self._runs.get(chunk.report_id, ()):
+        for run in self._report_runs(chunk.report_id):
             if run.start <= chunk.start and chunk.end <= run.end:
                 return [s for s in self._sentences(run) if s.start < chunk.end and chunk.start < s.end]
         return []
@@ -75,8 +74,9 @@ class ExcerptSource:
         """
         if not (isinstance(doc, str) and isinstance(start, int) and isinstance(end, int)) or start >= end:
             return None
-        for run in self._by_doc.get(doc, ()):
-            if not (run.start <= start and end <= run.end):
+        runs = [run for rid in self._rows if rid == doc or rid.startswith(f"{doc}#") for run in self._report_runs(rid)]
+        for run in runs:
+            if run.chunks[0].doc != doc or not (run.start <= start and end <= run.end):
                 continue
             for chunk in run.chunks:
                 if chunk.start <= start and end <= chunk.end:
@@ -85,6 +85,16 @@ class ExcerptSource:
             if any((s.start, s.end) == (start, end) for s in self._sentences(run)):
                 return _excerpt(run, start, end)
         return None
+
+    def _report_runs(self, report_id: str) -> list[_Run]:
+        if report_id not in self._runs:
+            grouped: dict[int, list[Chunk]] = {}
+            for row in self._rows.get(report_id, ()):
+                chunk = self._chunks[row]
+                grouped.setdefault(chunk.paragraph, []).append(chunk)
+            runs = [run for members in grouped.values() for run in _merge(report_id, members)]
+            self._runs[report_id] = sorted(runs, key=lambda run: run.start)
+        return self._runs[report_id]
 
     def _sentences(self, run: _Run) -> list[Excerpt]:
         key = (run.report_id, run.start)

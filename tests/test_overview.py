@@ -196,6 +196,8 @@ def test_excerpt_source_gives_whole_exact_sentences(retriever):
             assert read_text(CORPUS / excerpt.chunk.doc)[excerpt.start : excerpt.end] == excerpt.text
             total += 1
     assert total > 300
+    listed = ExcerptSource(list(retriever.index.chunks))  # a plain list of chunks works the same
+    assert all(listed.sentences(rid) == source.sentences(rid) for rid in source.report_ids())
     for chunk in retriever.index.chunks:
         around = source.sentences_around(chunk)
         assert around and around[0].start <= chunk.start and chunk.end <= around[-1].end
