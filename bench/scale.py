@@ -16,8 +16,9 @@ of that report, recombined), BM25 over real jieba tokens of those sentences (tok
 per sentence), the dense index `rag index` would choose, and the manifest; then
 `Index.load`, `Retriever` and `Retriever.search` run on it, embedding included.
 
-Every measurement runs in a fresh subprocess, so ru_maxrss is that of loading and searching
-one index. Latency is per single query, k=10, FAISS on 2 threads, 65 questions x 3 rounds.
+Every measurement runs in a fresh subprocess and reads its peak RSS as VmHWM from
+/proc/self/status: ru_maxrss would not do, because Linux carries it over from the forking
+parent across exec (here the parent holds the vectors). Latency is per single query, k=10, FAISS on 2 threads, 65 questions x 3 rounds.
 Derived data, indexes and ground truth are cached under bench/.cache/ (about 6 GB at 10^6):
 a first run with the default sizes takes about 45 minutes on 2 cores, a rerun about 10.
 """
@@ -31,7 +32,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import argparse
 import json
 import re
-import resource
 import shlex
 import subprocess
 import sys
@@ -254,8 +254,14 @@ def _measure(kind: str, path: str, params: str) -> dict:
     recall = np.mean([len(set(f.tolist()) & set(t.tolist())) / 10 for f, t in zip(found, np.tile(truth, (3, 1)))])
     return {
         "load_s": load_s, "p50_ms": 1000 * float(np.percentile(times, 50)), "p95_ms": 1000 * float(np.percentile(times, 95)),
-        "recall": float(recall), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "recall": float(recall), "rss_mb": peak_rss_mb(),
     }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM), counting mapped file pages it touched."""
+    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 
 
 # --- the product path -------------------------------------------------------------------------------
@@ -329,7 +335,7 @@ def _write_product(n: int, index_dir: Path, base_vectors: np.ndarray, base_chunk
 
 
 _PRODUCT_PROBE = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 import numpy as np
 from rag.config import Settings
@@ -344,7 +350,9 @@ embedder.embed_query("预热")
 small = Retriever(Index.load(Path("bench/.cache/base")), embedder, Settings())
 for q in questions:
     small.search(q)
-rss_small = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+sys.path.insert(0, "bench")
+from scale import peak_rss_mb
+rss_small = peak_rss_mb()
 del small
 embed_times = []
 for _ in range(3):
@@ -369,7 +377,7 @@ print(json.dumps({
     "load_s": load_s, "retriever_s": retriever_s, "queries": len(times),
     "p50_ms": 1000 * float(np.percentile(times, 50)), "p95_ms": 1000 * float(np.percentile(times, 95)),
     "embed_p50_ms": 1000 * float(np.percentile(embed_times, 50)), "embed_p95_ms": 1000 * float(np.percentile(embed_times, 95)),
-    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_small_mb": rss_small,
+    "rss_mb": peak_rss_mb(), "rss_small_mb": rss_small,
 }))
 """
 

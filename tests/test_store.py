@@ -13,6 +13,7 @@ from rag.cli import main
 from rag.config import Settings
 from rag.errors import ManifestMismatch
 from rag.index import Index, build_index, resolve_build_dir
+from rag.records import SearchFilter
 from rag.retrieve import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,3 +108,28 @@ def test_incremental_milvus_build_embeds_only_the_new_file_and_drops_old_collect
     names = {"rag_" + Path(r.path).name.replace("-", "_") for r in (first, second, third)}
     assert collections == names - {"rag_" + Path(first.path).name.replace("-", "_")}
     assert sorted(p.name for p in (index / "builds").iterdir()) == sorted(Path(r.path).name for r in (second, third))
+
+
+def test_above_exact_threshold_ivf_sq8_rescored_exactly_finds_the_same_passages(tmp_path, built_index, embedder, retriever):
+    """The 10^6-chunk layout on the shipped corpus: IVF-SQ8 codes, exact scores read back from vectors.npy."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(built_index, index, symlinks=True)
+    (corpus / "new.txt").write_text("盱眙县政协2024年工作报告\n\n一、提案工作\n\n盱眙县政协全年立案提案136件,办结率100%。\n", encoding="utf-8")
+    settings = replace(Settings(), exact_threshold=0)
+    build_index(corpus, index, embedder, settings)
+    loaded = Index.load(index, embedder.id, settings)
+    assert loaded.manifest["dense"]["type"] == "ivf-sq8" and (loaded.path / "vectors.npy").exists()
+    compact = Retriever(loaded, embedder, settings)
+    for question in ("金湖县政协提案立案多少件？", "镇江市政协新增设了哪个界别？", "洪泽区政协委员走访了多少个住宅小区？"):
+        assert compact.search(question).hits[0].chunk == retriever.search(question).hits[0].chunk
+    assert "136件" in compact.search("盱眙县政协立案提案多少件？").hits[0].chunk.text
+    flat = Index.load(built_index).store
+    query = embedder.embed_query("委员读书活动")
+    expected, got = top_rows(flat, query), top_rows(loaded.store, query)
+    by_id = {c.chunk_id: row for row, c in enumerate(Index.load(built_index).chunks)}
+    for row, score in got.items():
+        if loaded.chunks[row].chunk_id in by_id:  # rows of the shipped corpus: the exact flat score
+            assert abs(expected.get(by_id[loaded.chunks[row].chunk_id], score) - score) < 1e-5
+    only_jinhu = SearchFilter(committees=frozenset({"金湖县政协"}))
+    assert all(h.chunk.short_name == "金湖县政协" for h in compact.search("提案", where=only_jinhu).hits)
