@@ -233,7 +233,7 @@ def _measure(kind: str, path: str, params: str) -> dict:
         from rag.store import open_store
 
         if params["mmap"]:
-            raise SystemExit("rag.store maps vectors.npy in both modes")
+            raise SystemExit("rag.store reads vectors.faiss whole and vectors.npy by row: no mmap mode")
         search = open_store({"spec": "faiss"}, params, Path(path)).search
     else:
         flag = faiss.IO_FLAG_MMAP_IFC if params["mmap"] else 0

@@ -30,7 +30,7 @@ class Settings:
     rrf_k: reciprocal-rank-fusion constant.
     exact_threshold: up to this many chunks, search is exact: a flat inner-product index, and
         abstention reads every report's text. Above it the dense index is IVF-SQ8 re-scored
-        from a memory map, and abstention reads BM25 postings, so that 10^6 chunks load in
+        from vectors.npy on disk, and abstention reads BM25 postings, so that 10^6 chunks load in
         about a second and fit in 2 GiB (bench/README.md, "Scale").
     vector_store: where the vectors live: "faiss" (in this process), "milvus" (milvus-lite in the
         build directory) or "milvus:<uri>" (a Milvus server or a shared milvus-lite file); see rag.store.

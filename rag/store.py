@@ -11,7 +11,7 @@ Row i of a store is line i of chunks.jsonl. Inner product is cosine on normalise
 
 Both follow the manifest's `dense` kind (rag.index._dense_kind): exact inner product up to
 `exact_threshold` chunks, so the two stores return the same rows on the same vectors; above it
-IVF with 8-bit codes, whose candidates FAISS re-scores exactly from vectors.npy, a memory map.
+IVF with 8-bit codes, whose candidates FAISS re-scores exactly from vectors.npy on disk.
 
 Milvus keeps the only copy of the vectors: an incremental build reads the kept rows' vectors
 back from the collection instead of storing them a second time on local disk.
@@ -78,10 +78,10 @@ def write_store(spec: str, vectors: np.ndarray, dense: dict, build_dir: Path, bu
     return {"spec": spec, "uri": uri, "collection": collection}
 
 
-def open_store(entry: dict, dense: dict, build_dir: Path, mmap: bool = False) -> VectorStore:
-    """The store a manifest names. `mmap` maps a FAISS file instead of reading it into memory."""
+def open_store(entry: dict, dense: dict, build_dir: Path) -> VectorStore:
+    """The store a manifest names."""
     if entry["spec"] == "faiss":
-        index = _read_faiss(build_dir / VECTORS, mmap)
+        index = _read_faiss(build_dir / VECTORS)
         if dense["type"] == "flat-ip":
             return FaissStore(index)
         return FaissStore(index, _RowFile(build_dir / EXACT), dense["rerank"])
@@ -313,12 +313,12 @@ def _disk_error(directory: Path) -> OSError | None:
     return None
 
 
-def _read_faiss(path: Path, mmap: bool):
+def _read_faiss(path: Path):
     import faiss
 
     if not path.exists():
         raise IndexCorrupt(f"{path} is missing: run `rag index --rebuild`")
     try:
-        return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mmap else 0)
+        return faiss.read_index(str(path))
     except RuntimeError:
         raise IndexCorrupt(f"{path} is corrupt: run `rag index --rebuild`") from None
