@@ -109,10 +109,10 @@ def _export_files(basket: Basket) -> tuple[str | None, str | None]:
 
 def build_ui(assistant: Assistant) -> gr.Blocks:
     """The app. The basket is kept twice: in gr.State, the copy every basket action reads and
-    writes (server-side, so two quick clicks never act on a stale copy), and in gr.BrowserState
-    (localStorage), from which it is restored on page load, through `Basket.restore`, which
-    rebuilds every quote from the index. BrowserState's encryption key travels to the browser
-    with the page, so it only obfuscates; RAG_BASKET_SECRET keeps it stable across restarts.
+    writes (server-side, so only the server writes it, and two quick clicks never act on a stale
+    copy), and in gr.BrowserState (localStorage), from which it is restored on page load through
+    `Basket.restore`, which rebuilds every quote from the index. BrowserState's encryption key
+    travels to the browser with the page, so it only obfuscates; RAG_BASKET_SECRET changes it.
     """
     committees, years, reports = render.filter_choices(assistant.retriever.reports)
 
@@ -133,9 +133,12 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         return basket_outputs(basket, f"{dropped} 条引文与报告原文不符或已不在报告中，已移出" if dropped else "")
 
     def add_to_basket(offered, state, evt: gr.EventData):
-        key = (getattr(evt, "_data", None) or {}).get("basket")
-        item = (offered or {}).get(key)
+        data = getattr(evt, "_data", None)
+        key = data.get("basket") if isinstance(data, dict) else None
         basket = Basket.from_json(state)
+        if not isinstance(key, str):
+            return basket_outputs(basket)
+        item = (offered or {}).get(key)
         if item is None:
             return basket_outputs(basket, "这条引文已不在当前回答中，请重新提问后再加入")
         try:
@@ -145,7 +148,8 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         return basket_outputs(added, "已在素材篮中" if added is basket else f"已加入：{item.short_name}")
 
     def change_basket(state, evt: gr.EventData):
-        data = getattr(evt, "_data", None) or {}
+        data = getattr(evt, "_data", None)
+        data = data if isinstance(data, dict) else {}
         action, key = data.get("action"), data.get("key")
         basket = Basket.from_json(state)
         if not isinstance(key, str) or basket.find(key) is None:

@@ -9,8 +9,9 @@ Decisions:
   browser is not trusted: `Basket.restore` rebuilds every item from the index by
   (doc, start, end) (`ExcerptSource.resolve`) and takes only the note from the browser; an
   item whose span is not one the library hands out, or whose text no longer matches (the
-  report was edited), is dropped and counted. The app restores before every operation and
-  export, so an exported quote is always an exact slice of a report in the index.
+  report was edited), is dropped and counted. The app restores on every page load and keeps
+  the basket in server-side session state in between, so an exported quote is always one the
+  server produced or rebuilt from the index.
 - Immutable: every operation returns a new Basket. The same (doc, start, end) is kept once;
   at most MAX_ITEMS items and MAX_NOTE_CHARS characters of note each.
 - Exports: each quote verbatim, then its formal source line (the one "复制引文" writes) with
