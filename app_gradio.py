@@ -24,10 +24,12 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
+import contextlib
 import hashlib
 import inspect
 import json
 import logging
+import shutil
 import tempfile
 import time
 from dataclasses import replace
@@ -57,6 +59,7 @@ OVERVIEW_MODES = ["专题概览", "数字汇总", "两地对比"]
 THEME_EXAMPLES = ["提案", "协商议事", "委员履职", "社情民意", "列出所有报告中关于提案的数字"]
 BASKET_STORAGE_KEY = "rag-basket-v1"
 EXPORT_DIR = Path(tempfile.gettempdir()) / "rag-basket-exports"
+EXPORT_KEEP_S = 86_400
 MAX_OFFERED = 400  # quotes of recent answers and overviews a session can still add
 # Gradio 6 moved css (and the API link switch) from Blocks() to launch().
 _LAUNCH_OPTIONS = inspect.signature(gr.Blocks.launch).parameters
@@ -104,7 +107,17 @@ def _export_files(basket: Basket) -> tuple[str | None, str | None]:
         return None, None
     digest = hashlib.sha256(json.dumps(basket.to_json(), ensure_ascii=False).encode()).hexdigest()[:20]
     markdown, docx = basket.write(EXPORT_DIR / digest)
+    _prune_exports(keep=EXPORT_DIR / digest)
     return str(markdown), str(docx)
+
+
+def _prune_exports(keep: Path) -> None:
+    """Every basket change writes a new folder; drop those a day old, long after any download link was used."""
+    cutoff = time.time() - EXPORT_KEEP_S
+    for folder in EXPORT_DIR.iterdir():
+        with contextlib.suppress(OSError):
+            if folder != keep and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
 
 
 def build_ui(assistant: Assistant) -> gr.Blocks:
