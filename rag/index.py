@@ -401,15 +401,16 @@ def _embed(embedder: Embedder, chunks: list[Chunk], progress: Callable[[int, int
 def _dense_kind(n: int, settings: Settings) -> dict:
     """Exact inner product while an exhaustive scan stays fast; IVF-SQ8 above `exact_threshold` chunks.
 
-    About sqrt(n) lists, a quarter of them probed, and 4x the candidates re-scored exactly:
-    recall@10 against exact search 0.95+ at 10^6 in bench/scale.py, in ~10 ms. IVF rather
+    About sqrt(n) lists, an eighth of them probed, and 4x the candidates re-scored exactly:
+    at 10^6 derived vectors (bench/scale.py) recall@10 against exact search is 0.972 in
+    12 ms, where a quarter probed gives 0.991 in 23 ms and a sixteenth 0.926. IVF rather
     than HNSW because an upload rebuilds the index: IVF-SQ8 builds 10^6 vectors in about
     a minute on 2 cores, HNSW in a quarter of an hour.
     """
     if n <= settings.exact_threshold:
         return {"type": "flat-ip"}
     nlist = 2 ** round(math.log2(math.sqrt(n)))
-    return {"type": "ivf-sq8", "nlist": nlist, "nprobe": nlist // 4, "rerank": 4}
+    return {"type": "ivf-sq8", "nlist": nlist, "nprobe": max(1, nlist // 8), "rerank": 4}
 
 
 def build_bm25(chunks: list[Chunk]):
