@@ -46,6 +46,7 @@ from rag.basket import Basket, BasketItem, answer_excerpts
 from rag.config import Settings
 from rag.errors import RagError
 from rag.pipeline import MAX_UPLOAD_BYTES, Assistant
+from rag.overview import is_figure_request
 from rag.records import Excerpt, SearchFilter
 
 log = logging.getLogger("app_gradio")
@@ -206,6 +207,9 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         where = SearchFilter(
             frozenset(committee_filter or ()), frozenset(int(y) for y in year_filter or ()), frozenset(report_filter or ())
         )
+        if is_figure_request(question):
+            yield from figures_in_chat(question, chat, asked, committee_filter, offered)
+            return
         written = ""
         try:
             for item in assistant.ask_stream(question, previous=list(asked or []), where=where):
@@ -229,6 +233,17 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         # the table of quotes their "加入素材篮" buttons may add.
         offered = _offer(offered, [] if answer.abstained else answer_excerpts(answer))
         yield "", chat, asked, render.source_cards_html(answer), offered
+
+    def figures_in_chat(request, chat, asked, committee_filter, offered):
+        """The figure finder asked from the chat: a count per committee here, the cited sentences below."""
+        try:
+            overview = assistant.topics().figures(request, committee_filter or ())
+        except Exception as exc:
+            chat[-1] = {"role": "assistant", "content": render.error_markdown(_user_message(exc))}
+            yield "", chat, asked, gr.skip(), gr.skip()
+            return
+        chat[-1] = {"role": "assistant", "content": render.figures_summary_markdown(overview)}
+        yield "", chat, asked, render.overview_html(overview), _offer(offered, overview.excerpts())
 
     def new_chat():
         return [], [], render.empty_sources_html(), ""

@@ -118,6 +118,15 @@ def has_figure(text: str) -> bool:
     return bool(figure_spans(text))
 
 
+# "列出所有报告中关于提案的数字", "汇总各地社情民意的数据": a request for the figure finder, not a question.
+_FIGURE_REQUEST = re.compile(r"^(?:请)?(?:列出|列举|汇总|找出|给出|整理)[^。？?]*(?:数字|数据)")
+
+
+def is_figure_request(text: str) -> bool:
+    """True when a chat message asks for every figure on a theme rather than asking a question."""
+    return bool(_FIGURE_REQUEST.match(normalize(text or "").strip()))
+
+
 def theme_for(text: str) -> Theme:
     """The theme a request names: a known theme or alias it contains (the earliest, then the
     longest), else its own content words ("招商引资" -> terms 招商, 引资, 招商引资).

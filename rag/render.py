@@ -287,6 +287,19 @@ def basket_count_markdown(basket: Basket, message: str = "") -> str:
     return markdown_text(f"{line}。{message}" if message else line)
 
 
+def figures_summary_markdown(overview: Overview) -> str:
+    """The chat's reply to a figure request: how many sentences each committee has; the sentences
+    themselves, cited, are in the table below the chat (figures are never restated here)."""
+    counts = [f"{row.short_name} {len(row.figures)} 句" for row in overview.rows]
+    total = sum(len(row.figures) for row in overview.rows)
+    if not total:
+        return markdown_text(f"所收录的报告中没有找到关于“{overview.theme.name}”的数字。")
+    return markdown_text(
+        f"关于“{overview.theme.name}”，各报告中含数字的原句共 {total} 句（{'，'.join(counts)}），"
+        "逐句摘录并注明出处，见下方表格。"
+    )
+
+
 def overview_html(overview: Overview) -> str:
     """The topic overview as a table (one row per committee), the figure finder's list, or two
     committees side by side. Every sentence is quoted verbatim with its figures in bold, an [n]

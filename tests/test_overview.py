@@ -219,3 +219,19 @@ def test_uploaded_report_gets_its_row(workspace, tmp_path, embedder):
     assert topics is not before and topics is assistant.topics()
     rows = _rows(topics.overview("提案"))
     assert "立案提案136件" in _text(rows["盱眙县政协"].figures) and "159件" in _text(rows["金湖县政协"].figures)
+
+
+@pytest.mark.parametrize(
+    "text, wanted",
+    [
+        ("列出所有报告中关于提案的数字", True),
+        ("请汇总各地社情民意的数据", True),
+        ("列出所有報告中關於提案的數字", True),
+        ("金湖县政协提案立案多少件？", False),
+        ("各地政协提案数字是多少？", False),
+    ],
+)
+def test_chat_sends_only_figure_requests_to_the_figure_finder(text, wanted):
+    from rag.overview import is_figure_request
+
+    assert is_figure_request(text) is wanted

@@ -84,3 +84,15 @@ def test_basket_survives_reload_and_exports_docx_with_sources(tmp_path, built_in
         assert "提交提案91件" in hongze.inner_text() and "[" in hongze.locator("a.rag-cite").first.inner_text()
         hongze.locator("button.rag-add").first.click()
         _wait_count(page, "#basket-status", 3)
+
+        # The figure finder asked in the chat: a count there, every cited sentence in the panel below.
+        page.get_by_role("tab", name="问答").click()
+        page.fill("#question textarea", "列出所有报告中关于提案的数字")
+        page.click("#send")
+        page.wait_for_function(
+            "() => document.querySelector('#sources').innerText.includes('立案86件')", timeout=ANSWER_TIMEOUT_MS
+        )
+        panel = page.locator("#sources").inner_text()
+        assert JINHU in panel and "解決率76.5%" in panel
+        reply = page.locator('#chat [data-testid="bot"]').last.inner_text()
+        assert "含数字的原句" in reply and "金湖县政协 2 句" in reply
