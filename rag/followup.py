@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from rag.analyze import normalize
+from rag.text import normalize
 
 _SHORT = 16  # characters; longer questions carry their own context
 # Only a question that reads as elliptical is a follow-up; "镇江市政协新增设了哪个界别？" is not.

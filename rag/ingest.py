@@ -17,20 +17,19 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.analyze import normalize
 from rag.errors import BadDocument, RagError
-from rag.load import SUPPORTED_SUFFIXES, read_text
+from rag.readers import SUPPORTED_SUFFIXES, read_text
 from rag.records import Paragraph, Report, ReportMeta
+from rag.text import ENUMERATOR, SENTENCE_END, normalize, sentence_spans
 
 log = logging.getLogger(__name__)
 
 METADATA_FILE = "reports.toml"
 
-_SENTENCE_END = "。！？!?；;…"
+# A line ending in an ellipsis trails off like prose: it is no heading.
+_PROSE_END = SENTENCE_END + "…"
 _HEADING_MAX_CHARS = 40
 _RUN_IN_MAX_CHARS = 12
-# "一是…。二是…。" enumerates inside one paragraph; rag.chunk reads it per chunk.
-ENUMERATOR = re.compile(r"(?:^|(?<=[。；;]))([一二三四五六七八九十]是[^。；;]{1,24})[。；;]")
 _NUMBERED = re.compile(r"^[一二三四五六七八九十百]+[、.．]")
 _SUB_NUMBERED = re.compile(r"^[（(][一二三四五六七八九十百]+[）)]")
 _CAPTION = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[,，]")
@@ -43,7 +42,7 @@ _HAS_WORD = re.compile(r"[\w\u4e00-\u9fff]")
 _RANK_LINE, _RANK_NUMBERED, _RANK_SUB_NUMBERED, _RANK_RUN_IN = 1, 2, 3, 4
 
 
-def load_metadata(corpus_dir: Path) -> dict[str, list[ReportMeta]]:
+def read_metadata(corpus_dir: Path) -> dict[str, list[ReportMeta]]:
     """Entries of corpus/reports.toml by file name; a missing file means no metadata."""
     path = corpus_dir / METADATA_FILE
     if not path.exists():
@@ -172,7 +171,7 @@ def _is_furniture(line: str) -> bool:
     if not _HAS_WORD.search(line) or _BYLINE.match(line) or _is_breadcrumb(line):
         return True
     # A photo caption is one dated sentence standing alone under a picture.
-    return bool(_CAPTION.match(line)) and len(line) <= 80 and _sentence_count(line) <= 1
+    return bool(_CAPTION.match(line)) and len(line) <= 80 and len(sentence_spans(line)) <= 1
 
 
 def _is_breadcrumb(line: str) -> bool:
@@ -183,12 +182,8 @@ def _is_breadcrumb(line: str) -> bool:
     return len(segments) >= 3 and all(len(part) <= 20 for part in segments) and "。" not in line
 
 
-def _sentence_count(line: str) -> int:
-    return sum(1 for ch in line.rstrip(_SENTENCE_END) if ch in _SENTENCE_END) + 1
-
-
 def _heading_rank(line: str) -> int:
-    if len(line) > _HEADING_MAX_CHARS or line[-1] in _SENTENCE_END or line[-1] in ",，、:：":
+    if len(line) > _HEADING_MAX_CHARS or line[-1] in _PROSE_END or line[-1] in ",，、:：":
         return 0
     if _NUMBERED.match(line):
         return _RANK_NUMBERED

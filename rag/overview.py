@@ -9,7 +9,7 @@ Decisions:
   Free text that names no known theme uses its own content words as terms.
 - Every cell quotes whole sentences (`rag.excerpts`), exact slices of the report with
   offsets; nothing is summarised, so a figure is never rephrased or computed.
-- "关键数字": sentences holding a figure (`figure_spans`), at most three; "主要做法": the
+- "关键数字": sentences holding a figure (`rag.text.has_figure`), at most three; "主要做法": the
   other sentences on the theme, at most two. Both are shown in reading order.
 - The figure finder reads every sentence of every report, not just the best hits: it
   promises all the figures on the theme, grouped by committee.
@@ -27,12 +27,11 @@ from typing import Iterable
 
 import numpy as np
 
-from rag.analyze import normalize, tokenize
-from rag.answer import says_nothing
 from rag.errors import BadQuestion
 from rag.excerpts import ExcerptSource
 from rag.records import Excerpt, ReportMeta, SearchFilter
 from rag.retrieve import Retriever
+from rag.text import has_figure, normalize, says_nothing, tokenize
 
 MAX_FIGURES = 3
 MAX_PRACTICES = 2
@@ -69,53 +68,16 @@ _ALIASES = {
     "监督": "民主监督", "民主评议": "民主监督",
     "宣传工作": "宣传", "文史资料": "文史",
 }
-# Words of a request around its theme: "列出所有报告中关于提案的数字".
+# Words of a request around its theme: "列出所有报告中关于提案的数字". Narrower than
+# rag.text.GENERIC_WORDS, whose 发言, 经验, 材料 frame a question but can name a theme ("大会发言").
 _REQUEST_WORDS = frozenset(
     """列出 列举 给出 找出 汇总 所有 全部 报告 报告中 各地 各个 政协 委员会 关于 有关 相关 数字 数据 数量 情况 工作 方面
     内容 做法 哪些 对比 比较 概览 专题 主题""".split()
 )
 _REQUEST = re.compile("|".join(sorted(_REQUEST_WORDS, key=len, reverse=True)) + r"|中的|[\s?？。!！,，:：、]")
 
-# Figures: Arabic digits (full-width too), with 余/多, 万/亿 and %; 百分之…; Chinese numerals
-# with a counting word ("十余次", "三家央企"). A lone 一 is left out ("一批", "一件提案" are
-# phrasing, not counts), as are ordinals (第32届), session numbers (十五届二次), years and
-# dates, and numerals inside “…” or 《…》, which name things ("1+15+N", “两个维护”).
-_COUNTER = r"(?:场次|人次|万元|亿元|名|件|篇|项|家|场|次|批|条|期|位|个|人|所|座|户|元|場|個|項|條|億元|萬元)"
-_FIGURE = re.compile(
-    rf"[0-9０-９]+(?:[.．][0-9０-９]+)?(?:余|多|餘)?[万亿萬億]?(?:%|％|{_COUNTER})?"
-    r"|百分之[零一二三四五六七八九十百点]+"
-    rf"|(?:[一二三四五六七八九十两兩百千万萬]{{2,}}|[二三四五六七八九十两兩])(?:余|多|餘)?{_COUNTER}"
-)
-_QUOTED = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》|\"[^\"]*\"")
-_NOT_A_COUNT_BEFORE = "第届"
-_YEAR = re.compile(r"(?:19|20)\d\d$")
-# Set phrases whose numeral is part of a name, not a count, when they are written unquoted.
-_SET_PHRASES = re.compile(r"八项规定|两个确立|两个维护|四个意识|四个自信|四个全面|五位一体|[0-9一二三四五六七八九十百]+周年")
 # The institution's own name says 协商 without being about consultation.
 _INSTITUTION = re.compile(r"政治协商会议")
-
-
-def figure_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each figure in `text` (see `_FIGURE` for what counts)."""
-    folded = normalize(text)  # same length as `text` for CJK and digits; spans are checked against it
-    if len(folded) != len(text):
-        folded = text
-    named = [m.span() for m in _QUOTED.finditer(text)] + [m.span() for m in _SET_PHRASES.finditer(folded)]
-    spans = []
-    for match in _FIGURE.finditer(folded):
-        start, end = match.span()
-        before = folded[start - 1] if start else ""
-        after = folded[end] if end < len(folded) else ""
-        if (before and before in _NOT_A_COUNT_BEFORE) or any(a <= start and end <= b for a, b in named):
-            continue
-        if (_YEAR.match(match.group()) and after == "年") or (after and after in "月日") or before == "月":
-            continue
-        spans.append((start, end))
-    return spans
-
-
-def has_figure(text: str) -> bool:
-    return bool(figure_spans(text))
 
 
 # "列出所有报告中关于提案的数字", "汇总各地社情民意的数据": a request for the figure finder, not a question.

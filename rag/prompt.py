@@ -8,8 +8,9 @@ early: the delimiter is removed from passage text.
 
 from __future__ import annotations
 
-from rag.analyze import is_mostly_english
+from rag.cite import passage_header
 from rag.records import Chunk
+from rag.text import is_mostly_english
 
 BEGIN, END = "<<<资料开始>>>", "<<<资料结束>>>"
 NOT_FOUND_ZH = "所收录的报告中没有找到这个问题的答案。"
@@ -27,9 +28,8 @@ _SYSTEM = f"""你是政协工作报告问答助手。只根据用户消息中{BE
 def answer_messages(question: str, passages: dict[int, Chunk]) -> list[dict[str, str]]:
     blocks = []
     for number, chunk in passages.items():
-        heading = chunk.heading or "导语"
         text = chunk.text.replace(BEGIN, "").replace(END, "")
-        blocks.append(f"[{number}] {chunk.committee}《{chunk.title}》{chunk.year or ''}，{heading}\n{text}")
+        blocks.append(f"{passage_header(number, chunk)}\n{text}")
     language = "English" if is_mostly_english(question) else "中文"
     user = f"{BEGIN}\n" + "\n\n".join(blocks) + f"\n{END}\n\n问题（请用{language}回答）：{question}"
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]

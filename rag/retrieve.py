@@ -18,22 +18,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.analyze import chinese_terms_for_english, is_mostly_english, normalize, places_before_committee, tokenize
-from rag.chunk import matching_text
 from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.embed import Embedder
 from rag.errors import BadQuestion
 from rag.index import Index
+from rag.lexicon import chinese_terms_for_english, places_before_committee
 from rag.records import Hit, ReportMeta, SearchFilter, SearchResult
+from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, matching_text, normalize, tokenize
 
 # "盱眙县政协", "淮安市政协": a committee named by place. Generic words are not places.
 _NAMED_COMMITTEE = re.compile(r"([\u4e00-\u9fff]{2,5}?(?:省|市|县|区|州|盟|旗))(?:政协|委员会)")
 _NOT_A_PLACE = ("各地", "地方", "县区", "市县", "基层", "全国", "全省", "全市", "全县", "全区", "哪个", "哪些", "本市", "该市", "这个", "有的", "两地", "各县", "各市", "各区", "两个")
-_YEAR = re.compile(r"(?:19|20)\d\d")
-_GENERIC = frozenset(
-    """政协 委员会 名字 名称 一共 总共 分别 具体 情况 主要 哪些 哪个 什么 多少 数字 数据 地方 哪些地方 这些 那些
-    一年 今年 去年 全年 讲话 讲话稿 发言 发言稿 材料 引用 准备 需要 举例 例子 做法 经验 怎么 如何 开展 工作""".split()
-)
 _SHORT_QUESTION_TERMS = 5
 _MISSING_SHARE_TO_ABSTAIN = 3  # abstain when at least 1 in 3 terms is missing
 _BM25_MAX_DF = 0.7  # share of chunks above which a token is left out of the BM25 query
@@ -129,11 +124,11 @@ class Retriever:
         aliases = self._aliases
         terms = [
             t for t in dict.fromkeys(tokenize(normalized))
-            if len(t) >= 2 and not t.isascii() or _YEAR.fullmatch(t)
+            if len(t) >= 2 and not t.isascii() or YEAR.fullmatch(t)
         ]
         terms = [
             t for t in terms
-            if not any(t in a or a in t for a in aliases) and t not in _GENERIC and not _COUNTED.fullmatch(t)
+            if not any(t in a or a in t for a in aliases) and t not in GENERIC_WORDS and not _COUNTED.fullmatch(t)
         ]
         if len(terms) > _SHORT_QUESTION_TERMS:
             return []
@@ -144,7 +139,7 @@ class Retriever:
         for t in terms:
             having = self._reports_with(t)
             # A year the named reports neither cover nor mention is missing even if no report has it.
-            if having.isdisjoint(named) and (having.difference(named) or (_YEAR.fullmatch(t) and t not in years)):
+            if having.isdisjoint(named) and (having.difference(named) or (YEAR.fullmatch(t) and t not in years)):
                 missing.append(t)
         return missing if len(missing) * _MISSING_SHARE_TO_ABSTAIN >= len(terms) else []
 

@@ -2,14 +2,14 @@
 
 Row i of a store is line i of chunks.jsonl. Inner product is cosine on normalised vectors.
 
-`Settings.vector_store` picks one:
+`Settings.vector_store` picks one (rag.config refuses any other form):
 
     faiss            vectors.faiss in the build directory, searched in this process (default)
     milvus           a milvus-lite database, milvus.db, in the build directory
     milvus:<uri>     a collection per build on a Milvus server ("http://host:19530") or a
                      milvus-lite file shared by several indexes ("/srv/vectors.db")
 
-Both follow the manifest's `dense` kind (rag.index._dense_kind): exact inner product up to
+Both follow the manifest's `dense` kind (rag.index.dense_kind): exact inner product up to
 `exact_threshold` chunks, so the two stores return the same rows on the same vectors; above it
 IVF with 8-bit codes, whose candidates FAISS re-scores exactly from vectors.npy on disk.
 
@@ -49,12 +49,6 @@ class VectorStore(Protocol):
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of `rows`, in that order (for incremental builds)."""
-
-
-def check_spec(spec: str) -> None:
-    """Raise ValueError naming the accepted forms when `spec` is none of them."""
-    if spec not in ("faiss", "milvus") and not (spec.startswith("milvus:") and len(spec) > len("milvus:")):
-        raise ValueError(f"vector_store ({spec!r}) must be 'faiss', 'milvus' or 'milvus:<uri>' (e.g. milvus:http://127.0.0.1:19530)")
 
 
 def write_store(spec: str, vectors: np.ndarray, dense: dict, build_dir: Path, build_id: str) -> dict:

@@ -1,16 +1,12 @@
-"""The chat app in a real browser: app_gradio.py as a subprocess, driven by Playwright's Chromium."""
+"""The chat app in a real browser: app_gradio.py as a subprocess (tests/conftest.py), driven by Playwright's Chromium."""
 
 import contextlib
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from docx import Document
+
+from rag.readers import read_text
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -18,7 +14,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
 ]
-SCREENSHOT = REPO / "docs" / "screenshot.png"
 ANSWER_TIMEOUT_MS = 60_000
 
 XUYI_REPORT = """盱眙县政协2024年工作报告
@@ -41,50 +36,6 @@ WATCH_STREAM = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_serving(url: str, server: subprocess.Popen, log: Path, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"app_gradio.py exited with {server.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"app_gradio.py did not serve {url} within {seconds} s:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-@contextlib.contextmanager
-def running_app(tmp_path, built_index, **env_extra):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(REPO / "corpus", corpus)
-    index = tmp_path / "index"
-    shutil.copytree(built_index, index, symlinks=True)
-    port = _free_port()
-    env = {**os.environ, "RAG_CORPUS": str(corpus), "RAG_INDEX": str(index), "RAG_HOST": "127.0.0.1", "RAG_PORT": str(port), **env_extra}
-    log = tmp_path / "app.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen([sys.executable, "app_gradio.py"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_until_serving(url, server, log)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
 @contextlib.contextmanager
 def browser_page(url):
     if not Path(CHROMIUM).exists():
@@ -105,9 +56,8 @@ def browser_page(url):
 
 
 @pytest.fixture
-def app_url(tmp_path, built_index):
-    with running_app(tmp_path, built_index) as url:
-        yield url
+def app_url(app_runner, workspace):
+    return app_runner(*workspace).url
 
 
 def _ask(page, question: str) -> str:
@@ -138,7 +88,8 @@ def test_chat_follow_up_upload_and_filters_in_a_browser(app_url, tmp_path):
         assert "159" in answer and "[1]" in answer
         assert "金湖县政协" in page.inner_text("#sources")
         assert "159" in page.inner_text("#sources mark")
-        assert len(set(page.evaluate("window.__lengths"))) >= 3, "the answer arrived in one piece, not streamed"
+        shown = set(page.evaluate("window.__lengths")) - {0, len("正在检索…")}  # a new message, the placeholder
+        assert shown == {len(answer)}, f"an extractive answer is shown whole, at once, not typed out: {sorted(shown)}"
         page.locator("#sources .rag-copy").first.click()
         page.wait_for_function("() => document.querySelector('#sources .rag-copy').innerText === '已复制'")
         copied = page.evaluate("navigator.clipboard.readText()")
@@ -147,8 +98,9 @@ def test_chat_follow_up_upload_and_filters_in_a_browser(app_url, tmp_path):
         answer = _ask(page, "那洪泽区呢？")
         assert "86" in answer or "91" in answer
         assert "洪泽区政协" in page.inner_text("#sources")
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        # scripts/screenshot.py refreshes docs/screenshot.png; a test never writes into the repository.
+        page.screenshot(path=str(tmp_path / "screenshot.png"), full_page=True)
+        assert (tmp_path / "screenshot.png").read_bytes().startswith(b"\x89PNG")
 
         report = tmp_path / "盱眙县政协2024年工作报告.txt"
         report.write_text(XUYI_REPORT, encoding="utf-8")
@@ -186,13 +138,107 @@ def test_chat_follow_up_upload_and_filters_in_a_browser(app_url, tmp_path):
 
 
 @pytest.mark.slow
-def test_model_answers_are_marked_and_fall_back_when_the_server_stops(tmp_path, built_index, chat_server):
+def test_model_answers_are_marked_and_fall_back_when_the_server_stops(app_runner, workspace, chat_server):
     server = chat_server("金湖县政协提案立案169件[1]。")  # a wrong figure: the app must flag it
-    with running_app(tmp_path, built_index, RAG_GENERATOR=f"openai:{server.url}|scripted") as url, browser_page(url) as page:
+    app = app_runner(*workspace, RAG_GENERATOR=f"openai:{server.url}|scripted")
+    with browser_page(app.url) as page:
         assert "openai-compatible:scripted" in page.inner_text("#status")
         answer = _ask(page, "金湖县政协提案立案多少件？")
         assert "⚠️" in answer and "未核实" in answer and "169" in answer
+        assert len(set(page.evaluate("window.__lengths"))) >= 3, f"the model's text did not stream: {page.evaluate('window.__lengths')}"
         assert "回答：openai-compatible:scripted" in answer and "1 句未能核实" in answer
         server.stop()
         answer = _ask(page, "那洪泽区呢？")
         assert "语言模型暂不可用" in answer and "86" in answer and "⚠️" not in answer
+
+
+# --- the speech-preparation workspace -------------------------------------------------------
+
+JINHU = "县政协十一届二次会议提案立案159件,办结率和满意率均为100%。"
+JINHU_SOURCE = "——政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年），服务中心大局 在助力高质量发展上勇担当、建真言"
+ZHENJIANG_SOURCE = "——政协镇江市委员会《奮力實干擔當 書寫精彩答卷——鎮江市政協2024年履職工作綜述》（2024年），"
+
+
+def _wait_count(page, selector: str, count: int) -> None:
+    page.wait_for_function(
+        "([s, n]) => document.querySelector(s) && document.querySelector(s).innerText.includes('素材篮：' + n + ' 条')",
+        arg=[selector, count], timeout=ANSWER_TIMEOUT_MS,
+    )
+
+
+def _basket_texts(page) -> list[str]:
+    return page.locator("#basket li.rag-item p.rag-item-text").all_inner_texts()
+
+
+@pytest.mark.slow
+def test_basket_survives_reload_and_exports_docx_with_sources(app_url, tmp_path):
+    """The speech-preparation workspace: add quotes from answers and an overview to the basket, reload,
+    annotate and reorder, export .docx, and read the downloaded file back."""
+    with browser_page(app_url) as page:
+        _ask(page, "金湖县政协提案立案多少件？")
+        add = page.locator("#sources button.rag-add").first
+        assert add.get_attribute("title") == JINHU and add.get_attribute("data-basket").startswith("001_")
+        add.click()
+        _wait_count(page, "#basket-count", 1)
+
+        _ask(page, "镇江市政协提案办理满意率和解决率是多少？")
+        page.locator("#sources button.rag-add").first.click()
+        _wait_count(page, "#basket-count", 2)
+
+        page.reload()
+        page.wait_for_selector("#question textarea")
+        _wait_count(page, "#basket-count", 2)  # restored from the browser's storage, checked by the server
+        page.get_by_role("tab", name="素材篮").click()
+        page.wait_for_selector("#basket li.rag-item")
+        first, second = _basket_texts(page)
+        assert first == JINHU and "滿意率保持100%" in second and "解決率76.5%" in second
+
+        item = page.locator("#basket li.rag-item").nth(1)
+        item.locator("textarea.rag-note").fill("用于第二部分")
+        item.locator("button[data-action=note]").click()
+        page.wait_for_function("() => document.querySelector('#basket-status').innerText.includes('备注已保存')")
+        page.locator("#basket li.rag-item").nth(1).locator("button[data-action=up]").click()
+        page.wait_for_function(
+            "t => document.querySelector('#basket li.rag-item p.rag-item-text').innerText === t", arg=second
+        )
+        assert _basket_texts(page) == [second, JINHU]
+        assert page.locator("#basket li.rag-item textarea.rag-note").first.input_value() == "用于第二部分"
+
+        with page.expect_download() as download:
+            page.click("#export-docx")
+        saved = tmp_path / "export.docx"
+        download.value.save_as(saved)
+        assert download.value.suggested_filename.endswith(".docx")
+        paragraphs = [p.text for p in Document(str(saved)).paragraphs]
+        assert paragraphs.index(second) < paragraphs.index(JINHU)
+        assert paragraphs[paragraphs.index(second) + 1].startswith(ZHENJIANG_SOURCE)
+        assert paragraphs[paragraphs.index(second) + 2] == "备注：用于第二部分"
+        assert paragraphs[paragraphs.index(JINHU) + 1].startswith(JINHU_SOURCE)
+        sources = paragraphs[paragraphs.index("来源") + 1 :]
+        assert len(sources) == 2 and "004_96ed0689c85e4c9d.txt" in sources[0] and "001_7afb2be384d67ebd.txt" in sources[1]
+        # Both quotes are exact slices of the report files.
+        for text, doc in ((JINHU, "001_7afb2be384d67ebd.txt"), (second, "004_96ed0689c85e4c9d.txt")):
+            assert text in read_text(REPO / "corpus" / doc)
+
+        # The topic overview: one row per committee, cells cited, and its quotes go into the basket too.
+        page.get_by_role("tab", name="专题概览").click()
+        page.fill("#theme textarea", "提案")
+        page.click("#ov-run")
+        page.wait_for_selector("#overview tr[data-committee]", timeout=ANSWER_TIMEOUT_MS)
+        assert page.locator("#overview tr[data-committee]").count() == 6
+        hongze = page.locator('#overview tr[data-committee="洪泽区政协"]')
+        assert "提交提案91件" in hongze.inner_text() and "[" in hongze.locator("a.rag-cite").first.inner_text()
+        hongze.locator("button.rag-add").first.click()
+        _wait_count(page, "#basket-status", 3)
+
+        # The figure finder asked in the chat: a count there, every cited sentence in the panel below.
+        page.get_by_role("tab", name="问答").click()
+        page.fill("#question textarea", "列出所有报告中关于提案的数字")
+        page.click("#send")
+        page.wait_for_function(
+            "() => document.querySelector('#sources').innerText.includes('立案86件')", timeout=ANSWER_TIMEOUT_MS
+        )
+        panel = page.locator("#sources").inner_text()
+        assert JINHU in panel and "解決率76.5%" in panel
+        reply = page.locator('#chat [data-testid="bot"]').last.inner_text()
+        assert "含数字的原句" in reply and "金湖县政协 2 句" in reply

@@ -1,4 +1,4 @@
-"""rag.basket on real answers: exports hold the exact quotes, figures and sources; the browser's copy is checked against the index."""
+"""rag.basket on real answers over tests/data: exports hold the exact quotes, figures and sources; the browser's copy is checked against the index."""
 
 import io
 import re
@@ -10,23 +10,23 @@ from markdown_it import MarkdownIt
 
 from rag.basket import MAX_ITEMS, Basket, BasketFull, BasketItem, answer_excerpts, basket_key
 from rag.excerpts import ExcerptSource
-from rag.load import read_text
+from rag.readers import read_text
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+DATA = Path(__file__).resolve().parent / "data"
 JINHU = "县政协十一届二次会议提案立案159件,办结率和满意率均为100%。"
 ZHENJIANG_FIGURES = ("滿意率保持100%", "解決率76.5%")
 
 
 @pytest.fixture(scope="module")
-def source(retriever):
-    return ExcerptSource(retriever.index.chunks)
+def source(data_retriever):
+    return ExcerptSource(data_retriever.index.chunks)
 
 
 @pytest.fixture(scope="module")
-def quotes(assistant):
+def quotes(data_assistant):
     """Two quotes as the app offers them: the first quoted sentence of two real answers."""
-    jinhu = answer_excerpts(assistant.ask("金湖县政协提案立案多少件？"))[0]
-    zhenjiang = answer_excerpts(assistant.ask("镇江市政协提案办理满意率和解决率是多少？"))[0]
+    jinhu = answer_excerpts(data_assistant.ask("金湖县政协提案立案多少件？"))[0]
+    zhenjiang = answer_excerpts(data_assistant.ask("镇江市政协提案办理满意率和解决率是多少？"))[0]
     return BasketItem.from_excerpt(jinhu), BasketItem.from_excerpt(zhenjiang)
 
 
@@ -41,12 +41,12 @@ def test_offered_quotes_are_exact_slices_with_their_sources(quotes):
     assert jinhu.text == JINHU and jinhu.short_name == "金湖县政协" and jinhu.year == 2023
     assert all(figure in zhenjiang.text for figure in ZHENJIANG_FIGURES) and zhenjiang.committee == "政协镇江市委员会"
     for item in quotes:
-        assert read_text(CORPUS / item.doc)[item.start : item.end] == item.text
+        assert read_text(DATA / item.doc)[item.start : item.end] == item.text
         assert item.headings and item.paragraph >= 1 and item.key == basket_key(item.doc, item.start, item.end)
 
 
-def test_answer_offers_each_quote_and_each_cited_passage(assistant):
-    answer = assistant.ask("各地政协提案办理情况如何？")
+def test_answer_offers_each_quote_and_each_cited_passage(data_assistant):
+    answer = data_assistant.ask("各地政协提案办理情况如何？")
     excerpts = answer_excerpts(answer)
     assert [e.text for e in excerpts[: len(answer.quotes)]] == [q.text for q in answer.quotes]
     assert [e.text for e in excerpts[len(answer.quotes) :]] == [c.chunk.text for c in answer.citations]
@@ -60,7 +60,7 @@ def test_docx_export_holds_quotes_figures_source_lines_and_sources(basket, quote
     at = paragraphs.index(jinhu.text)
     assert paragraphs[at + 1] == (
         "——政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年），"
-        "服务中心大局 在助力高质量发展上勇担当、建真言（围绕重点工作建言献策，第6段）"
+        "服务中心大局 在助力高质量发展上勇担当、建真言（围绕重点工作建言献策，第1段）"
     )
     at = paragraphs.index(zhenjiang.text)
     assert paragraphs[at + 1].startswith("——政协镇江市委员会《奮力實干擔當 書寫精彩答卷——鎮江市政協2024年履職工作綜述》（2024年），")
@@ -70,8 +70,8 @@ def test_docx_export_holds_quotes_figures_source_lines_and_sources(basket, quote
     assert "159件" in text and "100%" in text and all(figure in text for figure in ZHENJIANG_FIGURES)
     sources = paragraphs[paragraphs.index("来源") + 1 :]
     assert sources == [
-        "政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年）：第6段（文件 001_7afb2be384d67ebd.txt）",
-        f"政协镇江市委员会《奮力實干擔當 書寫精彩答卷——鎮江市政協2024年履職工作綜述》（2024年）：第{zhenjiang.paragraph}段（文件 004_96ed0689c85e4c9d.txt）",
+        "政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年）：第1段（文件 jinhu_hongze.txt）",
+        f"政协镇江市委员会《奮力實干擔當 書寫精彩答卷——鎮江市政協2024年履職工作綜述》（2024年）：第{zhenjiang.paragraph}段（文件 zhenjiang.txt）",
     ]
     assert document.paragraphs[paragraphs.index(jinhu.text)].style.name == "List Number"
 
@@ -84,7 +84,7 @@ def test_markdown_export_holds_quotes_verbatim_with_sources(basket, quotes):
     assert "——政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年）" in markdown
     assert "备注：用于第二部分：协商成果转化" in markdown
     assert markdown.index("## 来源") > markdown.index(zhenjiang.text)
-    assert "001\\_7afb2be384d67ebd.txt" in markdown and "004\\_96ed0689c85e4c9d.txt" in markdown
+    assert "jinhu\\_hongze.txt" in markdown and "zhenjiang.txt" in markdown
     rendered = MarkdownIt("commonmark").render(markdown)
     assert JINHU in rendered and "76.5%" in rendered and "<ol>" in rendered
 
@@ -103,7 +103,7 @@ def test_markdown_export_keeps_report_markup_inert_and_figures_raw(quotes):
 
 def test_reorder_remove_annotate_and_dedupe(quotes, source):
     jinhu, zhenjiang = quotes
-    third = BasketItem.from_excerpt(source.sentences("002_c520e02cae42d976.txt")[5])
+    third = BasketItem.from_excerpt(source.sentences("haian.md")[5])
     basket = Basket().add(jinhu).add(zhenjiang).add(third)
     assert basket.add(jinhu) is basket and len(basket) == 3
     assert [i.key for i in basket.move(third.key, -1).items] == [jinhu.key, third.key, zhenjiang.key]
@@ -135,7 +135,7 @@ def test_restore_drops_what_the_library_never_handed_out(basket, source, quotes)
     good = basket.to_json()[0]
     tampered = [
         {**good, "text": good["text"].replace("159", "169")},  # text that is not the report's
-        {**good, "end": good["end"] - 20, "text": read_text(CORPUS / jinhu.doc)[jinhu.start : jinhu.end - 20]},  # a figure cut off
+        {**good, "end": good["end"] - 20, "text": read_text(DATA / jinhu.doc)[jinhu.start : jinhu.end - 20]},  # a figure cut off
         {**good, "doc": "../../etc/passwd"},
         {**good, "start": "894"},
         "not an item",
@@ -148,8 +148,8 @@ def test_restore_drops_what_the_library_never_handed_out(basket, source, quotes)
     assert Basket.restore(None, source) == (Basket(), 0)
 
 
-def test_restore_accepts_whole_passages_and_overview_sentences(retriever, source):
-    chunk = next(c for c in retriever.index.chunks if "云协商" in c.text)
+def test_restore_accepts_whole_passages_and_overview_sentences(data_retriever, source):
+    chunk = next(c for c in data_retriever.index.chunks if "走访12个住宅小区" in c.text)
     whole = BasketItem.from_excerpt(source.sentences_around(chunk)[0])
     passage = BasketItem(
         text=chunk.text, doc=chunk.doc, report_id=chunk.report_id, committee=chunk.committee, short_name=chunk.short_name,
@@ -159,7 +159,9 @@ def test_restore_accepts_whole_passages_and_overview_sentences(retriever, source
     assert dropped == 0 and [i.text for i in restored.items] == [whole.text, chunk.text]
 
 
-def test_basket_is_bounded(source):
+def test_basket_is_bounded(retriever):
+    # tests/data holds fewer sentences than a basket does: this one needs the shipped corpus.
+    source = ExcerptSource(retriever.index.chunks)
     sentences = [BasketItem.from_excerpt(e) for rid in source.report_ids() for e in source.sentences(rid)]
     assert len(sentences) > MAX_ITEMS
     basket = Basket(tuple(sentences[:MAX_ITEMS]))

@@ -49,12 +49,14 @@ def test_jsonl_answers_every_line_in_order(capsys, monkeypatch, built_index):
 
 
 def test_first_search_builds_the_default_index(capsys, tmp_path, monkeypatch):
-    shutil.copytree(REPO / "corpus", tmp_path / "corpus", ignore=shutil.ignore_patterns("00[0-3]*"))
+    (tmp_path / "corpus").mkdir()
+    for name in ("zhenjiang.txt", "reports.toml"):
+        shutil.copy(REPO / "tests" / "data" / name, tmp_path / "corpus")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("RAG_INDEX", raising=False)
     code, out, err = run(capsys, "search", "镇江市政协推进了多少个创新项目？", "--json")
     assert code == 0 and "19個創新項目" in json.loads(out)["hits"][0]["text"]
-    assert "added: 004_96ed0689c85e4c9d.txt" in err
+    assert "added: zhenjiang.txt" in err
     assert resolve_build_dir(tmp_path / "index").exists()
 
 
@@ -92,3 +94,19 @@ def test_corrupt_index_is_one_line_naming_the_file(capsys, workspace, damaged):
     (resolve_build_dir(index) / damaged).write_bytes(b"\x00garbage")
     code, _, err = run(capsys, "search", "提案", "--index", str(index))
     assert code == 1 and err.count("\n") == 1 and damaged.split("/")[0] in err and "rag index --rebuild" in err
+
+
+def test_ask_writes_with_rag_generator_and_llm_overrides_it(capsys, monkeypatch, chat_server, data_index):
+    configured, flagged = chat_server("金湖县政协提案立案159件[1]。"), chat_server("金湖县政协提案立案159件[1]。")
+    monkeypatch.setenv("RAG_GENERATOR", f"openai:{configured.url}|configured")
+    code, out, _ = run(capsys, "ask", "金湖县政协提案立案多少件？", "--index", str(data_index))
+    assert code == 0 and "configured@" in out and "全部句子已核对来源" in out and len(configured.requests) == 1
+    code, out, _ = run(capsys, "ask", "金湖县政协提案立案多少件？", "--index", str(data_index),
+                       "--llm", f"openai:{flagged.url}|flagged")
+    assert code == 0 and "flagged@" in out and len(flagged.requests) == 1 and len(configured.requests) == 1
+
+
+def test_bad_variable_is_one_line_naming_it(capsys, monkeypatch, built_index):
+    monkeypatch.setenv("RAG_VECTOR_STORE", "chroma")
+    code, out, err = run(capsys, "search", "提案", "--index", str(built_index))
+    assert code == 1 and out == "" and err.count("\n") == 1 and "RAG_VECTOR_STORE='chroma'" in err

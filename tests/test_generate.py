@@ -1,21 +1,18 @@
-"""Generators: a real OpenAI-compatible server on 127.0.0.1, a tiny random causal LM, spec parsing."""
+"""Generators: a fake OpenAI-compatible server on 127.0.0.1 (tests/conftest.py), a tiny random causal LM, spec parsing."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
-import socket
-import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from rag.errors import RagError
-from rag.generate import GenerationError, OpenAICompatibleGenerator, TransformersGenerator, make_generator
+from rag.generate import GenerationError, OpenAICompatibleGenerator, make_generator
+from rag.local_model import TransformersGenerator
 
 SCRIPT = ["根据", "报告，", "政协委员", "提交提案", "一百二十件", "[1]。"]
 MESSAGES = [
@@ -26,150 +23,13 @@ KEY = "sk-test-0123456789abcdef"
 KEY_ENV = "RAG_TEST_LLM_KEY"
 
 
-# --- a scripted OpenAI-compatible server -------------------------------------------------------
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Replies according to the requested model name, so one server plays every scenario."""
-
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-        getattr(self, "reply_" + body["model"].replace("-", "_"))()
-
-    def log_message(self, *args) -> None:
-        pass
-
-    # SSE over chunked transfer encoding, as real servers send it.
-    def _start_sse(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-
-    def _send(self, text: str) -> None:
-        data = text.encode()
-        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-        self.wfile.flush()
-
-    def _event(self, obj: dict) -> None:
-        self._send(f"data: {json.dumps(obj, ensure_ascii=False)}\n\n")
-
-    def _delta(self, content: str | None = None, finish: str | None = None, role: str | None = None) -> None:
-        delta = {k: v for k, v in (("role", role), ("content", content)) if v is not None}
-        choice = {"index": 0, "delta": delta, "finish_reason": finish}
-        self._event({"id": "c1", "object": "chat.completion.chunk", "choices": [choice]})
-
-    def _end_sse(self) -> None:
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
-
-    def _json(self, status: int, obj: dict) -> None:
-        data = json.dumps(obj, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def reply_scripted(self) -> None:
-        self._start_sse()
-        self._send(": keep-alive\n\n")
-        self._delta(role="assistant", content="")
-        for piece in SCRIPT:
-            self._delta(piece)
-        self._delta(finish="stop")
-        self._event({"id": "c1", "choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 12}})
-        self._send("data: [DONE]\n\n")
-        self._end_sse()
-
-    def reply_whole(self) -> None:
-        # A server that ignores stream=true.
-        self._json(200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(SCRIPT)}}]})
-
-    def reply_http500(self) -> None:
-        # A careless server that echoes the request headers in its error.
-        self._json(500, {"error": {"message": f"internal error handling {self.headers.get('Authorization')}"}})
-
-    def reply_http401(self) -> None:
-        self._json(401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}})
-
-    def reply_malformed(self) -> None:
-        self._start_sse()
-        self._delta(SCRIPT[0])
-        self._send('data: {"choices": [{"delta": {"content": "政协\n\n')
-        self._end_sse()
-
-    def reply_error_event(self) -> None:
-        self._start_sse()
-        self._event({"error": {"message": "model overloaded"}})
-        self._end_sse()
-
-    def reply_truncated(self) -> None:
-        # Closes cleanly, but with neither finish_reason nor [DONE].
-        self._start_sse()
-        self._delta(SCRIPT[0])
-        self._end_sse()
-
-    def reply_dropped(self) -> None:
-        # The connection breaks inside the chunked body.
-        self._start_sse()
-        self._delta(SCRIPT[0])
-        self.connection.shutdown(socket.SHUT_RDWR)
-        self.close_connection = True
-
-    def reply_stall_before(self) -> None:
-        self.server.release.wait(10)
-
-    def reply_stall_mid(self) -> None:
-        self._start_sse()
-        self._delta(SCRIPT[0])
-        self.server.release.wait(10)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # a stalled handler must not hold up the fixture's teardown
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.requests: list[dict] = []
-        self.release = threading.Event()
-
-    def handle_error(self, request, client_address) -> None:
-        # A client that gives up mid-reply (which several tests make it do) resets the connection.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
-
-
-@contextlib.contextmanager
-def _serve():
-    server = _Server()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
 @pytest.fixture
-def server():
-    with _serve() as s:
-        yield s
+def server(chat_server):
+    return chat_server(SCRIPT)
 
 
-def _generator(server: _Server, model: str, **kwargs) -> OpenAICompatibleGenerator:
-    return OpenAICompatibleGenerator(server.base_url, model, api_key_env=KEY_ENV, **kwargs)
+def _generator(server, model: str, **kwargs) -> OpenAICompatibleGenerator:
+    return OpenAICompatibleGenerator(server.url, model, api_key_env=KEY_ENV, **kwargs)
 
 
 def test_pieces_arrive_in_order_and_join_to_the_reply(server, monkeypatch):
@@ -189,7 +49,7 @@ def test_key_is_sent_from_the_env_var_and_shown_nowhere(server, monkeypatch):
     generator = _generator(server, "scripted")
     assert list(generator.stream(MESSAGES)) == SCRIPT
     assert server.requests[-1]["headers"]["Authorization"] == f"Bearer {KEY}"
-    assert generator.name == f"openai-compatible:scripted@{server.base_url}"
+    assert generator.name == f"openai-compatible:scripted@{server.url}"
     assert KEY not in generator.name and KEY not in repr(vars(generator))
 
 
@@ -203,7 +63,7 @@ def test_key_is_read_at_call_time(server, monkeypatch):
 
 def test_local_server_needs_no_key(server, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    generator = OpenAICompatibleGenerator(server.base_url + "/", "scripted")
+    generator = OpenAICompatibleGenerator(server.url + "/", "scripted")
     assert "".join(generator.stream(MESSAGES)) == "".join(SCRIPT)
     assert "Authorization" not in server.requests[-1]["headers"]
     assert server.requests[-1]["path"] == "/v1/chat/completions"  # trailing slash of base_url dropped
@@ -230,11 +90,10 @@ def test_http_401_points_at_the_env_var(server, monkeypatch):
     assert KEY not in str(caught.value)
 
 
-def test_stopped_server_fails_fast(monkeypatch):
+def test_stopped_server_fails_fast(server, monkeypatch):
     monkeypatch.setenv(KEY_ENV, KEY)
-    with _serve() as stopped:
-        base_url = stopped.base_url
-    generator = OpenAICompatibleGenerator(base_url, "scripted", api_key_env=KEY_ENV)
+    server.stop()
+    generator = _generator(server, "scripted")
     started = time.monotonic()
     with pytest.raises(GenerationError, match="cannot connect") as caught:
         list(generator.stream(MESSAGES))
@@ -268,10 +127,6 @@ def test_broken_streams_raise(server, model, match):
     assert "\n" not in str(caught.value)
     if model != "error-event":
         assert pieces == SCRIPT[:1]  # what arrived before the break was still streamed
-
-
-def test_generation_error_is_a_rag_error():
-    assert issubclass(GenerationError, RagError)
 
 
 # --- a tiny random causal LM -------------------------------------------------------------------
@@ -329,6 +184,7 @@ def tiny_lm_dir(tmp_path_factory) -> Path:
     return directory
 
 
+@pytest.mark.slow  # imports torch and transformers: about 10 s
 def test_transformers_generator_streams_text_on_cpu(tiny_lm_dir):
     generator = TransformersGenerator(tiny_lm_dir, device="cpu", max_new_tokens=12)
     pieces = list(generator.stream(MESSAGES))
@@ -338,6 +194,7 @@ def test_transformers_generator_streams_text_on_cpu(tiny_lm_dir):
     assert generator.device == "cpu"
 
 
+@pytest.mark.slow  # imports torch and transformers: about 10 s
 def test_transformers_generator_falls_back_to_the_folders_own_tokenizer(tiny_lm_dir):
     from transformers import PreTrainedTokenizerFast
 
@@ -349,6 +206,7 @@ def test_transformers_generator_falls_back_to_the_folders_own_tokenizer(tiny_lm_
     assert generator._tokenizer("政协委员", add_special_tokens=False)["input_ids"] == expected
 
 
+@pytest.mark.slow  # imports torch and transformers: about 10 s
 def test_transformers_generator_without_chat_template(tiny_lm_dir, tmp_path):
     plain = tmp_path / "plain"
     shutil.copytree(tiny_lm_dir, plain)
@@ -362,6 +220,7 @@ def test_transformers_generator_without_chat_template(tiny_lm_dir, tmp_path):
     assert "".join(generator.stream(MESSAGES)).strip()
 
 
+@pytest.mark.slow  # imports torch and transformers: about 10 s
 def test_transformers_generator_stops_when_the_reader_stops(tiny_lm_dir):
     generator = TransformersGenerator(tiny_lm_dir, device="cpu", max_new_tokens=400)
     stream = generator.stream(MESSAGES)
@@ -372,6 +231,7 @@ def test_transformers_generator_stops_when_the_reader_stops(tiny_lm_dir):
     assert not [t for t in threading.enumerate() if t.name == "generate"]
 
 
+@pytest.mark.slow  # imports torch and transformers: about 10 s
 def test_transformers_generator_bad_dirs(tmp_path):
     with pytest.raises(GenerationError, match="not a directory"):
         TransformersGenerator(tmp_path / "missing")
@@ -407,6 +267,7 @@ def test_openai_spec_with_key_env():
     )
 
 
+@pytest.mark.slow  # imports torch and transformers: about 10 s
 def test_transformers_spec(tiny_lm_dir):
     generator = make_generator(f"transformers:{tiny_lm_dir}")
     assert isinstance(generator, TransformersGenerator)

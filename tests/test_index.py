@@ -1,3 +1,5 @@
+"""rag.index on tests/data: manifest, incremental builds, damaged files; a killed build and the app on a damaged index."""
+
 import json
 import os
 import shutil
@@ -18,53 +20,53 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def search_first(index_dir, embedder, question):
-    retriever = Retriever(Index.load(index_dir, embedder.id, Settings()), embedder, Settings())
+    retriever = Retriever(Index.open(index_dir, embedder.id, Settings()), embedder, Settings())
     return retriever.search(question).hits[0].chunk
 
 
-def test_manifest_records_schema_embedder_chunking_hashes_and_counts(built_index, embedder):
-    manifest = json.loads((resolve_build_dir(built_index) / "manifest.json").read_text(encoding="utf-8"))
+def test_manifest_records_schema_embedder_chunking_hashes_and_counts(data_index, embedder):
+    manifest = json.loads((resolve_build_dir(data_index) / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format"] == 1
     assert manifest["embedder"] == {"id": embedder.id, "dim": 384, "normalized": True}
     assert manifest["chunking"]["chunk_size"] == Settings().chunk_size
-    assert set(manifest["corpus"]["files"]) == {p.name for p in (REPO / "corpus").glob("*.txt")}
+    assert set(manifest["corpus"]["files"]) == {"jiangyan.txt", "jinhu_hongze.txt", "haian.md", "duji.html", "zhenjiang.txt"}
     assert all(f["hash"].startswith("sha256:") for f in manifest["corpus"]["files"].values())
     assert manifest["corpus"]["reports"] == 6
-    assert manifest["corpus"]["chunks"] == len(Index.load(built_index).chunks)
+    assert manifest["corpus"]["chunks"] == len(Index.open(data_index).chunks)
 
 
-def test_saved_index_loads_and_answers_like_the_fresh_one(built_index, retriever, embedder):
+def test_saved_index_loads_and_answers_like_the_fresh_one(data_index, data_retriever, embedder):
     question = "金湖县政协提案立案多少件？"
-    assert search_first(built_index, embedder, question) == retriever.search(question).hits[0].chunk
+    assert search_first(data_index, embedder, question) == data_retriever.search(question).hits[0].chunk
 
 
-def test_unchanged_corpus_is_not_rebuilt(workspace, embedder):
-    corpus, index = workspace
+def test_unchanged_corpus_is_not_rebuilt(data_workspace, embedder):
+    corpus, index = data_workspace
     before = resolve_build_dir(index)
     report = build_index(corpus, index, embedder, Settings())
     assert not report.touched and report.embedded == 0
     assert resolve_build_dir(index) == before
 
 
-def test_edit_add_remove_reembed_only_what_changed(workspace, embedder):
-    corpus, index = workspace
-    edited = corpus / "003_7e3b9d5873070fdf.txt"
-    edited.write_text(edited.read_text(encoding="utf-8") + "\n杜集区政协2025年将新建委员之家8个。\n", encoding="utf-8")
-    (corpus / "004_96ed0689c85e4c9d.txt").unlink()
+def test_edit_add_remove_reembed_only_what_changed(data_workspace, embedder):
+    corpus, index = data_workspace
+    edited = corpus / "jiangyan.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n姜堰区政协2025年将新建委员之家8个。\n", encoding="utf-8")
+    (corpus / "zhenjiang.txt").unlink()
     (corpus / "new.txt").write_text("盱眙县政协2024年工作报告\n\n一、提案工作\n\n盱眙县政协全年立案提案136件,办结率100%。\n", encoding="utf-8")
     report = build_index(corpus, index, embedder, Settings())
-    assert report.changed == ["003_7e3b9d5873070fdf.txt"] and report.added == ["new.txt"]
-    assert report.removed == ["004_96ed0689c85e4c9d.txt"]
-    loaded = Index.load(index, embedder.id, Settings())
-    touched = [c for c in loaded.chunks if c.doc in ("003_7e3b9d5873070fdf.txt", "new.txt")]
+    assert report.changed == ["jiangyan.txt"] and report.added == ["new.txt"]
+    assert report.removed == ["zhenjiang.txt"]
+    loaded = Index.open(index, embedder.id, Settings())
+    touched = [c for c in loaded.chunks if c.doc in ("jiangyan.txt", "new.txt")]
     assert report.embedded == len(touched)
-    assert not any(c.doc.startswith("004") for c in loaded.chunks)
-    assert "委员之家8个" in search_first(index, embedder, "杜集区政协2025年要新建几个委员之家？").text
+    assert not any(c.doc == "zhenjiang.txt" for c in loaded.chunks)
+    assert "委员之家8个" in search_first(index, embedder, "姜堰区政协2025年要新建几个委员之家？").text
     assert "136件" in search_first(index, embedder, "盱眙县政协立案提案多少件？").text
 
 
-def test_bad_file_is_skipped_with_its_name_and_the_rest_indexed(workspace, embedder):
-    corpus, index = workspace
+def test_bad_file_is_skipped_with_its_name_and_the_rest_indexed(data_workspace, embedder):
+    corpus, index = data_workspace
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "blob.txt").write_bytes(bytes(range(256)) * 20)
     report = build_index(corpus, index, embedder, Settings())
@@ -74,14 +76,14 @@ def test_bad_file_is_skipped_with_its_name_and_the_rest_indexed(workspace, embed
     assert not is_stale(index, corpus, embedder.id, Settings())  # a known-bad file does not force rebuilds
 
 
-def test_other_embedder_is_refused_with_the_fix(built_index):
+def test_other_embedder_is_refused_with_the_fix(data_index):
     with pytest.raises(ManifestMismatch, match="rag index"):
-        Index.load(built_index, "st:some-other-model", Settings())
+        Index.open(data_index, "st:some-other-model", Settings())
 
 
 def test_missing_index(tmp_path):
     with pytest.raises(IndexNotFound, match="rag index"):
-        Index.load(tmp_path / "nowhere")
+        Index.open(tmp_path / "nowhere")
 
 
 @pytest.mark.parametrize(
@@ -95,28 +97,29 @@ def test_missing_index(tmp_path):
         ("bm25/params.index.json", "bm25"),
     ],
 )
-def test_truncated_files_are_named_with_the_fix(workspace, damaged, named):
-    _, index = workspace
+def test_truncated_files_are_named_with_the_fix(data_workspace, damaged, named):
+    _, index = data_workspace
     path = resolve_build_dir(index) / damaged
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 3])
     with pytest.raises(IndexCorrupt, match=named) as raised:
-        Index.load(index)
+        Index.open(index)
     assert "rag index --rebuild" in str(raised.value)
 
 
-def test_bm25_store_of_another_build_is_refused(workspace, embedder):
+def test_bm25_store_of_another_build_is_refused(data_workspace, embedder):
     """A well-formed BM25 store that does not match the chunks would rank the wrong passages."""
     from rag.index import build_bm25
 
-    _, index = workspace
+    _, index = data_workspace
     build_dir = resolve_build_dir(index)
-    chunks = Index.load(index).chunks
+    chunks = Index.open(index).chunks
     shutil.rmtree(build_dir / "bm25")
     build_bm25(chunks[:-3]).save(str(build_dir / "bm25"))
     with pytest.raises(IndexCorrupt, match="BM25 documents"):
-        Index.load(index)
+        Index.open(index)
 
 
+@pytest.mark.slow
 def test_sigkill_during_index_leaves_the_previous_index_answering(workspace, embedder):
     corpus, index = workspace
     for n in range(3):  # enough new text that embedding takes a few seconds
@@ -146,12 +149,11 @@ def test_sigkill_during_index_leaves_the_previous_index_answering(workspace, emb
 
 
 @pytest.mark.parametrize("damaged", ["vectors.faiss", "bm25/vocab.index.json"])
-def test_app_refuses_to_serve_a_corrupt_index(workspace, damaged):
-    corpus, index = workspace
+def test_app_refuses_to_serve_a_corrupt_index(app_runner, data_workspace, damaged):
+    corpus, index = data_workspace
     path = resolve_build_dir(index) / damaged
     path.write_bytes(b"\x00garbage")
-    env = {**os.environ, "RAG_CORPUS": str(corpus), "RAG_INDEX": str(index), "RAG_PORT": "7991"}
-    done = subprocess.run([sys.executable, "app_gradio.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode != 0
-    assert "rag index --rebuild" in done.stderr and damaged.split("/")[0] in done.stderr
-    assert "Traceback" not in done.stderr and "Running on" not in done.stdout
+    code, output = app_runner(corpus, index, serve=False).wait_for_exit(120)
+    assert code != 0
+    assert "rag index --rebuild" in output and damaged.split("/")[0] in output
+    assert "Traceback" not in output and "Running on" not in output

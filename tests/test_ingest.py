@@ -1,31 +1,36 @@
+"""rag.ingest on tests/data: reports, paragraphs and heading paths, page furniture left out; the shipped corpus's metadata."""
+
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from rag.errors import BadDocument, RagError
-from rag.ingest import ingest_file, load_metadata, split_reports
-from rag.load import read_text
+from rag.ingest import ingest_file, read_metadata, split_reports
+from rag.readers import read_text
 from rag.records import ReportMeta
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-METADATA = load_metadata(CORPUS)
+DATA = Path(__file__).resolve().parent / "data"
+METADATA = read_metadata(DATA)
 
 
 def reports_of(name):
-    return ingest_file(CORPUS / name, METADATA[name])
+    return ingest_file(DATA / name, METADATA[name])
 
 
 def test_every_shipped_file_has_metadata_and_reports():
+    shipped = read_metadata(CORPUS)
     files = sorted(p.name for p in CORPUS.glob("*.txt"))
-    assert files and all(name in METADATA for name in files)
+    assert files and all(name in shipped for name in files)
     for name in files:
-        for report in reports_of(name):
+        for report in ingest_file(CORPUS / name, shipped[name]):
             assert report.paragraphs, report.report_id
             assert report.meta.committee and report.meta.title and report.meta.year
 
 
-def test_second_half_of_001_is_hongze_not_jinhu():
-    jinhu, hongze = reports_of("001_7afb2be384d67ebd.txt")
+def test_second_half_of_the_page_is_hongze_not_jinhu():
+    jinhu, hongze = reports_of("jinhu_hongze.txt")
     assert jinhu.meta.short_name == "金湖县政协" and hongze.meta.short_name == "洪泽区政协"
     hongze_text = "\n".join(p.text for p in hongze.paragraphs)
     jinhu_text = "\n".join(p.text for p in jinhu.paragraphs)
@@ -34,15 +39,18 @@ def test_second_half_of_001_is_hongze_not_jinhu():
     assert jinhu.paragraphs[-1].end < hongze.paragraphs[0].start
 
 
-@pytest.mark.parametrize("furniture", ["■通讯员", "首頁>專題", "編輯:薛海春", "■本版策划", "2023年8月18日,金湖县政协主席会议视察"])
+@pytest.mark.parametrize(
+    "furniture", ["■通讯员", "首頁>專題", "編輯:薛海春", "■本版策划", "2023年8月18日,金湖县政协主席会议视察", "2023年9月27日,洪泽区政协"]
+)
 def test_page_furniture_is_never_a_paragraph(furniture):
+    assert any(furniture in (DATA / name).read_text(encoding="utf-8") for name in METADATA)
     for name in METADATA:
         for report in reports_of(name):
             assert not any(p.text.startswith(furniture) for p in report.paragraphs), (furniture, report.report_id)
 
 
 def test_heading_paths_hold_numbered_and_run_in_headings():
-    report = reports_of("000_2433891f3505c585.txt")[0]
+    report = reports_of("jiangyan.txt")[0]
     paragraph = next(p for p in report.paragraphs if p.text.startswith("理论武装强信念。"))
     assert paragraph.headings == ("2024年工作回顾", "一、把牢履职方向,政治引领得到新加强", "理论武装强信念")
     plan = next(p for p in report.paragraphs if p.text.startswith("锤炼品格,砥砺前行。"))
@@ -50,17 +58,25 @@ def test_heading_paths_hold_numbered_and_run_in_headings():
 
 
 def test_traditional_report_keeps_its_original_text_and_headings():
-    report = reports_of("004_96ed0689c85e4c9d.txt")[0]
+    report = reports_of("zhenjiang.txt")[0]
     paragraph = next(p for p in report.paragraphs if "環境資源界別" in p.text)
     assert paragraph.headings == ("凝聚共識 堅持大團結大聯合",)
 
 
 def test_paragraph_offsets_index_the_decoded_file():
     for name in METADATA:
-        source = read_text(CORPUS / name)
+        source = read_text(DATA / name)
         for report in reports_of(name):
             for p in report.paragraphs:
                 assert source[p.start : p.end] == p.text
+
+
+def test_docx_gives_the_paragraphs_and_headings_of_the_same_html(docx_report):
+    (meta,) = METADATA["duji.html"]
+    (from_html,) = reports_of("duji.html")
+    (from_docx,) = ingest_file(docx_report, [replace(meta, file=docx_report.name)])
+    assert len(from_docx.paragraphs) == 4
+    assert [(p.text, p.headings) for p in from_docx.paragraphs] == [(p.text, p.headings) for p in from_html.paragraphs]
 
 
 def test_unlisted_file_gets_committee_title_and_year_from_its_text(tmp_path):

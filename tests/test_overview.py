@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from rag import render
-from rag.analyze import normalize
+from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import BadQuestion
 from rag.excerpts import ExcerptSource
-from rag.load import read_text
-from rag.overview import Topics, figure_spans, has_figure, theme_for
-from rag.pipeline import Assistant
+from rag.overview import Topics, theme_for
+from rag.readers import read_text
+from rag.text import has_figure, normalize
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 COMMITTEES = ["姜堰区政协", "金湖县政协", "洪泽区政协", "海安市政协", "杜集区政协", "镇江市政协"]
@@ -81,7 +81,7 @@ def test_overview_table_cites_every_cell(proposals):
         assert html.unescape(re.sub(r"<[^>]+>", "", quoted.group(1))) == excerpt.text  # figures bold, words unchanged
         line = re.search(rf'<li id="rag-ov-src-{quoted.group(2)}">\[{quoted.group(2)}\] (.*?)</li>', page).group(1)
         assert html.unescape(line).startswith(f"{excerpt.chunk.committee}《{excerpt.chunk.title}》")
-        assert line.endswith(f"第{excerpt.chunk.paragraph}段")
+        assert line.endswith(f"第{excerpt.chunk.paragraph}段）")  # the line the basket exports (rag.cite)
     assert '<b class="rag-fig">76.5%</b>' in page and '<b class="rag-fig">159件</b>' in page
     # 镇江's one sentence on proposals holds figures: its other cell points there instead of "not found".
     assert "—（相关表述见“关键数字”）" in page and "报告中未找到" not in page
@@ -171,21 +171,6 @@ def test_free_theme_overview(topics):
     assert "招商引资" in _text(rows["海安市政协"].practices + rows["海安市政协"].figures)
     assert all("招商" in normalize(e.text) or "引资" in normalize(e.text) for e in overview.excerpts())
     _assert_exact(overview)
-
-
-@pytest.mark.parametrize(
-    "text, figures",
-    [
-        ("提案立案159件,办结率和满意率均为100%。", ["159件", "100%"]),
-        ("提案辦理滿意率保持100%,解決率76.5%。", ["100%", "76.5%"]),
-        ("组织协商活动十余次,十多名学员撰写心得,三家央企", ["十余次", "十多名", "三家"]),
-        ("募集善款1400余万元,百分之十五,１５９件", ["1400余万元", "百分之十五", "１５９件"]),
-        ("第32届家乡奖,十一届二次会议,2023年9月22日,成立75周年", []),
-        ("“1+15+N”协商议事平台,做到“两个维护”,落实中央八项规定,提交一件提案;", []),
-    ],
-)
-def test_figure_spans(text, figures):
-    assert [text[a:b] for a, b in figure_spans(text)] == figures
 
 
 def test_excerpt_source_gives_whole_exact_sentences(retriever):

@@ -1,4 +1,4 @@
-"""rag.render on real Answers: marks sit on the quoted sentences, and report text stays inert."""
+"""rag.render on real Answers over tests/data: marks sit on the quoted sentences, and report text stays inert."""
 
 import html
 import re
@@ -11,12 +11,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from rag import render
+from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import BadDocument
-from rag.pipeline import Assistant
+from rag.render import ADD_TO_BASKET_JS, APP_CSS, BASKET_JS
+from rag.render.answer import answer_markdown, answer_text, source_cards_html
+from rag.render.basket import basket_html
+from rag.render.markup import markdown_text
+from rag.render.overview import overview_html
+from rag.render.status import filter_choices, status_markdown, upload_failed_markdown
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+DATA = Path(__file__).resolve().parent / "data"
 
 HOSTILE_REPORT = """盱眙县政协2024年<i>工作报告</i>
 
@@ -29,19 +34,14 @@ commonmark = MarkdownIt("commonmark")
 
 
 @pytest.fixture(scope="module")
-def assistant(built_index, retriever):
-    return Assistant(CORPUS, built_index, Settings(), retriever)
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory, built_index, retriever):
+def hostile(tmp_path_factory, data_index, data_retriever):
     """An Assistant whose corpus holds a report full of HTML and Markdown, and its answer about it."""
     root = tmp_path_factory.mktemp("hostile")
-    shutil.copytree(CORPUS, root / "corpus")
-    shutil.copytree(built_index, root / "index", symlinks=True)
+    shutil.copytree(DATA, root / "corpus")
+    shutil.copytree(data_index, root / "index", symlinks=True)
     upload = root / "盱眙县政协2024年工作报告.txt"
     upload.write_text(HOSTILE_REPORT, encoding="utf-8")
-    helper = Assistant(root / "corpus", root / "index", Settings(), retriever)
+    helper = Assistant(root / "corpus", root / "index", Settings(), data_retriever)
     helper.add_report(upload, upload.name)
     return helper.ask("盱眙县政协立案提案多少件？")
 
@@ -82,27 +82,27 @@ def _visible_text(markdown: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", commonmark.render(markdown)))
 
 
-def test_each_mark_holds_exactly_its_quote(assistant):
-    answer = assistant.ask("金湖县政协提案立案多少件？")
-    page = _Page(render.source_cards_html(answer))
+def test_each_mark_holds_exactly_its_quote(data_assistant):
+    answer = data_assistant.ask("金湖县政协提案立案多少件？")
+    page = _Page(source_cards_html(answer))
     assert [q.text for q in sorted(answer.quotes, key=lambda q: (q.citation, q.start))] == page.marks
     assert any("159" in mark for mark in page.marks)
     # The passage shown is the chunk, whole and unaltered, with the marks inside it.
     assert page.passages == [c.chunk.text for c in answer.citations]
 
 
-def test_cards_name_committee_report_section_and_paragraph(assistant):
-    answer = assistant.ask("金湖县政协提案立案多少件？")
-    cards = render.source_cards_html(answer)
+def test_cards_name_committee_report_section_and_paragraph(data_assistant):
+    answer = data_assistant.ask("金湖县政协提案立案多少件？")
+    cards = source_cards_html(answer)
     first = answer.citations[0].chunk
     for text in ("金湖县政协", "政协淮安市金湖县委员会", "《踔厉奋发担使命 勇毅前行谱新篇》", "2023年",
                  html.escape(first.heading), f"第{first.paragraph}段", "复制引文"):
         assert text in cards
 
 
-def test_copy_button_carries_quote_and_formal_citation(assistant):
-    answer = assistant.ask("金湖县政协提案立案多少件？")
-    copies = [value for name, value in _Page(render.source_cards_html(answer)).attrs if name == "data-copy"]
+def test_copy_button_carries_quote_and_formal_citation(data_assistant):
+    answer = data_assistant.ask("金湖县政协提案立案多少件？")
+    copies = [value for name, value in _Page(source_cards_html(answer)).attrs if name == "data-copy"]
     assert len(copies) == len(answer.citations)
     quote = next(q for q in answer.quotes if "159" in q.text)
     top = answer.citations[quote.citation - 1].chunk.headings[0]
@@ -110,34 +110,55 @@ def test_copy_button_carries_quote_and_formal_citation(assistant):
     assert copies[quote.citation - 1].endswith(f"\n——政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年），{top}")
 
 
-def test_answer_markdown_keeps_markers_and_names_sources(assistant):
-    answer = assistant.ask("金湖县政协提案立案多少件？")
-    shown = _visible_text(render.answer_markdown(answer))
+def test_answer_markdown_keeps_markers_and_names_sources(data_assistant):
+    answer = data_assistant.ask("金湖县政协提案立案多少件？")
+    shown = _visible_text(answer_markdown(answer))
     assert answer.text in shown
     assert "159" in shown and "[1]" in shown
     assert "来源：[1] 金湖县政协《踔厉奋发担使命 勇毅前行谱新篇》" in shown
 
 
-def test_follow_up_shows_how_it_was_read(assistant):
-    answer = assistant.ask("那洪泽区呢？", previous=["金湖县政协提案立案多少件？"])
-    shown = _visible_text(render.answer_markdown(answer))
+def test_plain_text_answer_holds_what_the_chat_shows(data_assistant):
+    """`rag ask` prints answer_text: the chat message's parts, unescaped, one source a line."""
+    answer = data_assistant.ask("那洪泽区呢？", previous=["金湖县政协提案立案多少件？"])
+    text = answer_text(answer)
+    assert text.startswith(f"按“{answer.standalone}”理解\n\n{answer.text}\n\n来源：\n[1] 洪泽区政协《")
+    assert "\\" not in text and "*" not in text
+    unmarked = re.sub(r"\*|\\(.)", lambda m: m.group(1) or "", answer_markdown(answer))
+    assert unmarked.replace("来源：", "来源：\n").replace("；[", "\n[") == text
+
+
+def test_plain_text_abstention_lists_related_passages(data_assistant):
+    answer = data_assistant.ask("盱眙县政协立案提案多少件？")
+    lines = answer_text(answer).split("\n")
+    assert lines[0].startswith("所收录的报告中没有找到") and "可能相关（仅供参考，不是答案）：" in lines
+    assert lines[-1].startswith(f"{len(answer.related)}. ") and "来源" not in answer_text(answer)
+
+
+def test_css_and_scripts_come_with_the_package():
+    assert ".rag-card" in APP_CSS and "trigger('click'" in ADD_TO_BASKET_JS and "data-action" in BASKET_JS
+
+
+def test_follow_up_shows_how_it_was_read(data_assistant):
+    answer = data_assistant.ask("那洪泽区呢？", previous=["金湖县政协提案立案多少件？"])
+    shown = _visible_text(answer_markdown(answer))
     assert f"按“{answer.standalone}”理解" in shown
     assert "86" in shown
 
 
-def test_abstention_lists_related_passages_without_marks(assistant):
-    answer = assistant.ask("盱眙县政协立案提案多少件？")
+def test_abstention_lists_related_passages_without_marks(data_assistant):
+    answer = data_assistant.ask("盱眙县政协立案提案多少件？")
     assert answer.abstained
-    shown = _visible_text(render.answer_markdown(answer))
+    shown = _visible_text(answer_markdown(answer))
     assert shown.startswith("所收录的报告中没有找到")
     assert "可能相关" in shown and "[1]" not in shown
-    page = _Page(render.source_cards_html(answer))
+    page = _Page(source_cards_html(answer))
     assert page.marks == [] and page.passages == [h.chunk.text for h in answer.related]
 
 
 def test_hostile_report_is_inert_in_cards(hostile):
     assert not hostile.abstained and "136" in hostile.text
-    cards = render.source_cards_html(hostile)
+    cards = source_cards_html(hostile)
     page = _Page(cards)
     assert not {"script", "img", "a", "i", "b"} & set(page.tags)
     assert [name for name, _ in page.attrs if name.startswith("on")] == ["onclick"] * len(hostile.citations)
@@ -147,7 +168,7 @@ def test_hostile_report_is_inert_in_cards(hostile):
 
 
 def test_hostile_report_is_plain_text_in_chat_markdown(hostile):
-    markdown = render.answer_markdown(hostile)
+    markdown = answer_markdown(hostile)
     rendered = commonmark.render(markdown)
     assert not re.search(r"<(a|img|script|i|b)[\s>]", rendered)
     shown = html.unescape(re.sub(r"<[^>]+>", "", rendered))
@@ -157,54 +178,46 @@ def test_hostile_report_is_plain_text_in_chat_markdown(hostile):
 
 @given(st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "S")), min_size=1, max_size=60))
 def test_markdown_text_renders_as_itself(text):
-    assert commonmark.renderInline(render.markdown_text(text)) == html.escape(text, quote=True).replace("&#x27;", "'")
+    assert commonmark.renderInline(markdown_text(text)) == html.escape(text, quote=True).replace("&#x27;", "'")
 
 
-def test_stream_prefixes_grow_to_the_whole_message_and_never_split_an_escape():
-    message = render.markdown_text("立案[1]提案<b>136</b>件。\\*" * 5)
-    prefixes = render.stream_prefixes(message, step=3)
-    assert prefixes[-1] == message
-    assert all(a == b[: len(a)] and len(a) < len(b) for a, b in zip(prefixes, prefixes[1:]))
-    assert all((len(p) - len(p.rstrip("\\"))) % 2 == 0 for p in prefixes)
+def test_status_markdown_reports_the_index(data_assistant):
+    status = data_assistant.status()
+    shown = _visible_text(status_markdown(status))
+    assert f"报告：{status.reports} 份" in shown
+    assert f"段落：{status.chunks} 个" in shown
+    assert status.embedder in shown and "建立时间" in shown
 
 
-def test_status_markdown_reports_the_index(assistant):
-    status = assistant.status()
-    shown = _visible_text(render.status_markdown(status))
-    assert f"报告：{status['reports']} 份" in shown
-    assert f"段落：{status['chunks']} 个" in shown
-    assert status["embedder"] in shown and "建立时间" in shown
-
-
-def test_upload_failure_names_the_file_not_the_server_path(tmp_path, workspace, retriever):
-    corpus, index = workspace
+def test_upload_failure_names_the_file_not_the_server_path(tmp_path, data_workspace, data_retriever):
+    corpus, index = data_workspace
     blob = tmp_path / "blob.txt"
     blob.write_bytes(bytes(range(256)) * 50)
     with pytest.raises(BadDocument) as caught:
-        Assistant(corpus, index, Settings(), retriever).add_report(blob, "blob.txt")
-    shown = _visible_text(render.upload_failed_markdown(str(caught.value)))
+        Assistant(corpus, index, Settings(), data_retriever).add_report(blob, "blob.txt")
+    shown = _visible_text(upload_failed_markdown(str(caught.value)))
     assert shown.startswith("上传失败：blob.txt: ")
     assert str(tmp_path) not in shown and "/tmp" not in shown
 
 
-def test_filter_choices_come_from_reports_toml(assistant):
-    committees, years, reports = render.filter_choices(assistant.retriever.reports)
+def test_filter_choices_come_from_reports_toml(data_assistant):
+    committees, years, reports = filter_choices(data_assistant.retriever.reports)
     assert "金湖县政协" in committees and "镇江市政协" in committees
     assert years == [2025, 2024, 2023]
-    assert ("勇担新使命 攀登新高峰", "001_7afb2be384d67ebd.txt#2") in reports
+    assert ("勇担新使命 攀登新高峰", "jinhu_hongze.txt#2") in reports
 
 
-def test_cards_offer_each_quote_and_the_passage_for_the_basket_by_key_only(assistant):
-    answer = assistant.ask("各地政协提案办理情况如何？")
-    page = _Page(render.source_cards_html(answer))
+def test_cards_offer_each_quote_and_the_passage_for_the_basket_by_key_only(data_assistant):
+    answer = data_assistant.ask("各地政协提案办理情况如何？")
+    page = _Page(source_cards_html(answer))
     keys = [value for name, value in page.attrs if name == "data-basket"]
     expected = [f"{q_chunk.doc}@{q.start}-{q.end}" for c in answer.citations for q_chunk in [c.chunk]
                 for q in sorted((q for q in answer.quotes if q.citation == c.number), key=lambda q: q.start)]
     passages = [f"{c.chunk.doc}@{c.chunk.start}-{c.chunk.end}" for c in answer.citations]
     assert sorted(keys) == sorted(expected + passages) and len(keys) == len(set(keys))
-    assert "加入素材篮" in render.source_cards_html(answer) and "加入整段" in render.source_cards_html(answer)
-    related = assistant.ask("盱眙县政协立案提案多少件？")
-    assert "data-basket" not in render.source_cards_html(related)  # "可能相关" passages are no answer
+    assert "加入素材篮" in source_cards_html(answer) and "加入整段" in source_cards_html(answer)
+    related = data_assistant.ask("盱眙县政协立案提案多少件？")
+    assert "data-basket" not in source_cards_html(related)  # "可能相关" passages are no answer
 
 
 def test_hostile_report_is_inert_in_basket_and_overview(hostile, tmp_path):
@@ -214,7 +227,7 @@ def test_hostile_report_is_inert_in_basket_and_overview(hostile, tmp_path):
     excerpts = answer_excerpts(hostile)
     basket = Basket(tuple(BasketItem.from_excerpt(e, note='<img src=x onerror="window.__xss=4">') for e in excerpts))
     row = Row(excerpts[0].chunk.short_name, excerpts[0].chunk.committee, (), tuple(excerpts[:1]), tuple(excerpts[1:]))
-    for markup in (render.basket_html(basket), render.overview_html(Overview(theme_for("提案"), "overview", (row,)))):
+    for markup in (basket_html(basket), overview_html(Overview(theme_for("提案"), "overview", (row,)))):
         page = _Page(markup)
         assert set(page.tags) <= {"div", "span", "b", "br", "ol", "li", "p", "textarea", "button", "table", "tr", "th", "td", "a"}
         assert all(value.startswith("#rag-ov-src-") for name, value in page.attrs if name == "href")  # only our [n] links

@@ -31,7 +31,7 @@ def test_english_question(retriever):
 
 @pytest.mark.parametrize("verb", ["file", "filed", "files", "filing"])
 def test_english_word_forms_all_reach_the_report_vocabulary(verb):
-    from rag.analyze import chinese_terms_for_english
+    from rag.lexicon import chinese_terms_for_english
 
     assert "立案" in chinese_terms_for_english(f"How many proposals did Jinhu CPPCC {verb}?")
     assert "走访" in chinese_terms_for_english(f"Which firms did members {verb.replace('fil', 'visit')}?")

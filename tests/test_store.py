@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.analyze import normalize
 from rag.cli import main
 from rag.config import Settings
 from rag.errors import ManifestMismatch
 from rag.index import Index, build_index, resolve_build_dir
 from rag.records import SearchFilter
 from rag.retrieve import Retriever
+from rag.text import normalize
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -37,8 +37,8 @@ def top_rows(store, query, k=10):
 
 
 def test_milvus_returns_the_faiss_rows_for_every_eval_question(milvus_index, built_index, embedder):
-    faiss_store = Index.load(built_index, embedder.id, Settings()).store
-    milvus = Index.load(milvus_index, embedder.id, MILVUS)
+    faiss_store = Index.open(built_index, embedder.id, Settings()).store
+    milvus = Index.open(milvus_index, embedder.id, MILVUS)
     assert (resolve_build_dir(milvus_index) / "milvus.db").is_dir() and not (resolve_build_dir(milvus_index) / "vectors.faiss").exists()
     for question in QUESTIONS:
         query = embedder.embed_query(normalize(question))
@@ -52,7 +52,7 @@ def test_milvus_returns_the_faiss_rows_for_every_eval_question(milvus_index, bui
 
 
 def test_milvus_retriever_gives_the_same_hits(milvus_index, retriever, embedder):
-    milvus = Retriever(Index.load(milvus_index, embedder.id, MILVUS), embedder, MILVUS)
+    milvus = Retriever(Index.open(milvus_index, embedder.id, MILVUS), embedder, MILVUS)
     for question in QUESTIONS[::4]:
         expected, got = retriever.search(question, top_k=10), milvus.search(question, top_k=10)
         assert [h.chunk.chunk_id for h in got.hits] == [h.chunk.chunk_id for h in expected.hits], question
@@ -70,7 +70,7 @@ def test_rag_search_prints_the_same_with_rag_vector_store(capsys, monkeypatch, m
 
 def test_other_store_configured_is_refused_with_the_fix(capsys, milvus_index, embedder):
     with pytest.raises(ManifestMismatch, match="RAG_VECTOR_STORE=milvus"):
-        Index.load(milvus_index, embedder.id, Settings())
+        Index.open(milvus_index, embedder.id, Settings())
     assert main(["search", "金湖县政协提案立案多少件？", "--index", str(milvus_index)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "RAG_VECTOR_STORE=milvus" in err and "rag index --store faiss" in err
@@ -96,7 +96,7 @@ def test_incremental_milvus_build_embeds_only_the_new_file_and_drops_old_collect
     (corpus / "new.txt").write_text("盱眙县政协2024年工作报告\n\n一、提案工作\n\n盱眙县政协全年立案提案136件,办结率100%。\n", encoding="utf-8")
     second = build_index(corpus, index, embedder, settings)
     assert second.added == ["new.txt"] and 0 < second.embedded <= 2
-    retriever = Retriever(Index.load(index, embedder.id, settings), embedder, settings)
+    retriever = Retriever(Index.open(index, embedder.id, settings), embedder, settings)
     assert "136件" in retriever.search("盱眙县政协立案提案多少件？").hits[0].chunk.text
     assert "159" in retriever.search("金湖县政协提案立案多少件？").hits[0].chunk.text  # kept rows read back from Milvus
 
@@ -117,16 +117,16 @@ def test_above_exact_threshold_ivf_sq8_rescored_exactly_finds_the_same_passages(
     (corpus / "new.txt").write_text("盱眙县政协2024年工作报告\n\n一、提案工作\n\n盱眙县政协全年立案提案136件,办结率100%。\n", encoding="utf-8")
     settings = replace(Settings(), exact_threshold=0)
     build_index(corpus, index, embedder, settings)
-    loaded = Index.load(index, embedder.id, settings)
+    loaded = Index.open(index, embedder.id, settings)
     assert loaded.manifest["dense"]["type"] == "ivf-sq8" and (loaded.path / "vectors.npy").exists()
     compact = Retriever(loaded, embedder, settings)
     for question in ("金湖县政协提案立案多少件？", "镇江市政协新增设了哪个界别？", "洪泽区政协委员走访了多少个住宅小区？"):
         assert compact.search(question).hits[0].chunk == retriever.search(question).hits[0].chunk
     assert "136件" in compact.search("盱眙县政协立案提案多少件？").hits[0].chunk.text
-    flat = Index.load(built_index).store
+    flat = Index.open(built_index).store
     query = embedder.embed_query("委员读书活动")
     expected, got = top_rows(flat, query), top_rows(loaded.store, query)
-    by_id = {c.chunk_id: row for row, c in enumerate(Index.load(built_index).chunks)}
+    by_id = {c.chunk_id: row for row, c in enumerate(Index.open(built_index).chunks)}
     for row, score in got.items():
         if loaded.chunks[row].chunk_id in by_id:  # rows of the shipped corpus: the exact flat score
             assert abs(expected.get(by_id[loaded.chunks[row].chunk_id], score) - score) < 1e-5

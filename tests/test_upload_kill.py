@@ -36,9 +36,6 @@ UPLOADS = [("泗洪区", "宿迁市", "739"), ("涟水县", "淮安市", "826"),
 KILL_WAIT_S = 60  # the longest any kill point may take to come
 
 
-from tests.test_load_smoke import load_test  # bench/load_test.py, loaded once for both tests
-
-
 def _report(place: str, city: str, figure: str) -> str:
     source = (REPO / "corpus" / "000_2433891f3505c585.txt").read_text(encoding="utf-8")
     part = source[: len(source) // 3].replace("姜堰区", place).replace("姜堰", place[:-1]).replace("泰州市", city)
@@ -56,9 +53,9 @@ def _builds_in_progress(index: Path) -> bool:
 def _upload_and_kill(app, upload: Path, corpus: Path, index: Path, point: str) -> str:
     """Send `upload`, SIGKILL the app at `point`; returns what had happened by then."""
     target = corpus / upload.name
-    client = load_test.connect(app.url)
+    session = app.user()
     try:
-        job = load_test.submit_upload(client, upload)
+        job = session.submit_upload(upload)
         sent = time.monotonic()
         appeared = None
         deadline = sent + KILL_WAIT_S
@@ -77,9 +74,9 @@ def _upload_and_kill(app, upload: Path, corpus: Path, index: Path, point: str) -
             if not job.done():
                 pytest.fail(f"kill point {point!r} did not come within {KILL_WAIT_S} s:\n{app.log_tail()}")
         acknowledged = job.done() and not job.exception() and "已加入" in job.result()[0]
-        load_test.stop_app(app, kill=True)
+        app.stop(kill=True)
     finally:
-        client.close()
+        session.close()
     indexed = upload.name in read_manifest(resolve_build_dir(index))["corpus"]["files"]
     return (
         "acknowledged" if acknowledged
@@ -90,23 +87,23 @@ def _upload_and_kill(app, upload: Path, corpus: Path, index: Path, point: str) -
 
 
 def _ask(app, question: str) -> str:
-    client = load_test.connect(app.url)
+    session = app.user()
     try:
-        return load_test.ask(client, question, []).markdown
+        return session.ask(question)[0]
     finally:
-        client.close()
+        session.close()
 
 
 @pytest.mark.slow
-def test_a_killed_upload_leaves_the_old_index_and_a_whole_file_or_none(tmp_path, built_index, embedder):
+def test_a_killed_upload_leaves_the_old_index_and_a_whole_file_or_none(app_runner, workspace, tmp_path, embedder):
     started = time.monotonic()
-    corpus, index = load_test.copy_workspace(REPO / "corpus", built_index, tmp_path)
+    corpus, index = workspace
     original = {p.name: p.read_bytes() for p in corpus.iterdir()}
     points = ["0.2 s after sending", "1 s into indexing", "while the new index is written"]
     kept: dict[str, bytes] = {}  # uploads that made it into corpus/, by name
     outcomes = []
 
-    app = load_test.start_app(corpus, index, tmp_path / "app")
+    app = app_runner(corpus, index)
     try:
         assert ORIGINAL_FIGURE in _ask(app, ORIGINAL_QUESTION)  # also loads jieba before the clock matters
         for point, (place, city, figure) in zip(points, UPLOADS):
@@ -125,7 +122,7 @@ def test_a_killed_upload_leaves_the_old_index_and_a_whole_file_or_none(tmp_path,
                 assert point == "0.2 s after sending", f"{upload.name} was in corpus/ and is gone after a kill {point}"
             assert visible == {**original, **{n: b for n, b in kept.items() if n != upload.name}}
 
-            app = load_test.start_app(corpus, index, tmp_path / "app")  # rebuilds a stale index before serving
+            app = app_runner(corpus, index)  # rebuilds a stale index before serving
             assert not is_stale(index, corpus, embedder.id, Settings()), "the restarted app serves a stale index"
             assert ORIGINAL_FIGURE in _ask(app, ORIGINAL_QUESTION), "the previous index does not answer after a kill"
             answer = _ask(app, _question(place))
@@ -134,7 +131,7 @@ def test_a_killed_upload_leaves_the_old_index_and_a_whole_file_or_none(tmp_path,
             else:
                 assert figure not in answer
     finally:
-        load_test.stop_app(app)
+        app.stop()
 
     result = subprocess.run(
         [sys.executable, "-m", "rag", "index", "--corpus", str(corpus), "--index", str(index)],

@@ -1,14 +1,14 @@
-"""Load test of the chat app: N simulated users asking at once for D seconds, one upload midway.
+"""Concurrent users of the chat app: N simulated users asking at once for D seconds, one upload midway.
 
 app_gradio.py runs as a subprocess on 127.0.0.1 over temporary copies of corpus/ and of an
 index. Each user is its own gradio_client.Client, hence its own Gradio session, and asks the
 shared dev questions in chats of three, the second a follow-up. After the run every answer is compared with what
-rag.pipeline.Assistant.ask gives in-process for the same question and the same earlier
+rag.assistant.Assistant.ask gives in-process for the same question and the same earlier
 questions: an answer that differs is counted as cross-talk. Prints a markdown table.
 
-    .venv/bin/python bench/load_test.py [--users 20] [--seconds 60] [--index DIR]
+    .venv/bin/python bench/concurrent_users.py [--users 20] [--seconds 60] [--index DIR]
 
-tests/test_load_smoke.py and tests/test_upload_kill.py import the app launcher from here.
+tests/test_concurrent_users.py is this run in small (5 users, 8 s), with its own launcher in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-# Before gradio_client (and huggingface_hub) are imported: they read these at import time.
-for _key, _value in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "GRADIO_ANALYTICS_ENABLED": "False"}.items():
-    os.environ.setdefault(_key, _value)
+from rag.config import use_offline_defaults
+
+use_offline_defaults()  # before gradio_client (and huggingface_hub) are imported: they read these at import time
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app_gradio.py"
@@ -146,7 +146,7 @@ def connect(url: str):
     from gradio_client import Client
 
     if not url.startswith(f"http://{HOST}:"):
-        raise ValueError(f"{url}: this load test only talks to {HOST}")
+        raise ValueError(f"{url}: this benchmark only talks to {HOST}")
     return Client(url, verbose=False, analytics_enabled=False, download_files=False)
 
 
@@ -386,7 +386,7 @@ def check_answers(run: LoadRun, before_dirs: tuple[Path, Path], after_dirs: tupl
     from rag import render
     from rag.config import Settings
     from rag.embed import make_embedder
-    from rag.pipeline import Assistant
+    from rag.assistant import Assistant
 
     settings = Settings()
     embedder = embedder or make_embedder(settings.embedder)
@@ -530,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
 
     row = summary(run, check)
     wall = run.ended - run.started
-    command = shlex.join([".venv/bin/python", "bench/load_test.py", *(argv if argv is not None else sys.argv[1:])])
+    command = shlex.join([".venv/bin/python", "bench/concurrent_users.py", *(argv if argv is not None else sys.argv[1:])])
     print(f"command: `{command}`")
     print(f"date: {datetime.now(timezone.utc).isoformat(timespec='seconds')}; code: {code_version()}")
     print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average {load_before:.2f} at start, {load_after:.2f} at end")

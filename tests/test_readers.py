@@ -1,4 +1,4 @@
-"""rag.load.read_text on real report text written into tmp_path in each supported format."""
+"""rag.readers.read_text on real report text written into tmp_path in each supported format."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from pypdf import PdfWriter
 
 from rag.errors import BadDocument
-from rag.load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_text
+from rag.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_text
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-SIMPLIFIED = (CORPUS / "000_2433891f3505c585.txt").read_text(encoding="utf-8")  # 姜堰区政协
-TRADITIONAL = (CORPUS / "004_96ed0689c85e4c9d.txt").read_text(encoding="utf-8")  # 鎮江市政協
+DATA = Path(__file__).resolve().parent / "data"
+SIMPLIFIED = (DATA / "jiangyan.txt").read_text(encoding="utf-8")  # 姜堰区政协
+TRADITIONAL = (DATA / "zhenjiang.txt").read_text(encoding="utf-8")  # 鎮江市政協
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -51,7 +51,7 @@ def test_traditional_report_round_trips(tmp_path, encoding):
 def test_each_line_alone_is_detected(tmp_path, text, encoding):
     # A short file gives the detector little evidence; every real line must still decode.
     lines = [line for line in text.splitlines() if len(re.sub(r"[\x00-\x7f]", "", line)) >= 2]
-    assert len(lines) > 20
+    assert len(lines) >= 10
     for i, line in enumerate(lines):
         path = write(tmp_path, f"line{i}.txt", line.encode(encoding))
         assert read_text(path) == line

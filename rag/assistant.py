@@ -1,44 +1,51 @@
 """Wiring: corpus + index directory + settings -> a ready Retriever or Assistant.
 
-The Assistant is what the app and `rag ask` hold: it answers (follow-ups included),
-takes uploaded reports and reports the index status. An upload is checked, copied into
-the corpus, indexed incrementally, and only then swapped in; a failure changes nothing.
+The Assistant is what the app and `rag ask` hold: it answers (follow-ups included, through a
+language model when one is configured), keeps the topic overviews of the index it serves,
+takes uploaded reports (rag.uploads) and reports the index status as a Status.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import re
-import shutil
-import tempfile
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from rag.analyze import normalize
 from rag.answer import answer
 from rag.config import Settings
 from rag.embed import Embedder, make_embedder
-from rag.errors import BadDocument, RagError
+from rag.errors import RagError
 from rag.followup import standalone_question
-from rag.index import BuildReport, Index, build_index, is_stale
-from rag.ingest import corpus_files, ingest_file
-from rag.load import SUPPORTED_SUFFIXES
 from rag.generate import GenerationError, Generator, make_generator
-from rag.prompt import NOT_FOUND_EN, NOT_FOUND_ZH, answer_messages, rewrite_messages
+from rag.index import BuildReport, Index, build_index, is_stale
 from rag.overview import Topics
+from rag.prompt import NOT_FOUND_EN, NOT_FOUND_ZH, answer_messages, rewrite_messages
 from rag.records import Answer, Chunk, Citation, SearchFilter, SearchResult
 from rag.retrieve import Retriever, check_question
+from rag.text import normalize
+from rag.uploads import check_upload, index_upload
 from rag.verify import check_answer
 
 log = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 _PROMPT_PASSAGES = 5
-_UNSAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """The index being served, for the status panel."""
+
+    answerer: str  # the language model's name, or "extractive"
+    reports: int
+    files: int
+    chunks: int
+    embedder: str
+    dense: str  # "flat-ip" or "ivf-sq8"
+    built: str  # when, UTC, as the manifest writes it: "2025-06-01T08:00:00Z"
+    build_seconds: float | None  # None for a build from before it was recorded
+    failed: tuple[str, ...]  # corpus files that could not be read, sorted
 
 
 def open_retriever(
@@ -50,9 +57,9 @@ def open_retriever(
     progress: Callable[[int, int], None] | None = None,
     embedder: Embedder | None = None,
 ) -> Retriever:
-    """Load the index under `index_dir`; first (re)build it from `corpus_dir` if it is missing or stale.
+    """Open the index under `index_dir`; first (re)build it from `corpus_dir` if it is missing or stale.
 
-    With `build_if_stale=False` the index is loaded as it is, and a missing or broken
+    With `build_if_stale=False` the index is opened as it is, and a missing or broken
     one raises the RagError that says how to fix it.
     """
     embedder = embedder or make_embedder(settings.embedder)
@@ -60,7 +67,7 @@ def open_retriever(
         report = build_index(corpus_dir, index_dir, embedder, settings, progress=progress)
         if on_build:
             on_build(report)
-    return Retriever(Index.load(index_dir, embedder.id, settings), embedder, settings)
+    return Retriever(Index.open(index_dir, embedder.id, settings), embedder, settings)
 
 
 class Assistant:
@@ -145,50 +152,24 @@ class Assistant:
 
     def add_report(self, upload: Path, name: str | None = None) -> BuildReport:
         """Check an uploaded file, add it to the corpus and index it; BadDocument leaves everything as it was."""
-        name = safe_file_name(name or upload.name)
-        size = upload.stat().st_size
-        if size > MAX_UPLOAD_BYTES:
-            raise BadDocument(f"{name}: {size / 1048576:.1f} MB is over the {MAX_UPLOAD_BYTES // 1048576} MB upload limit")
-        digest = _sha256(upload)
+        checked = check_upload(upload, name)
         with self._write_lock:
-            for existing in corpus_files(self.corpus_dir):
-                if _sha256(existing) == digest:
-                    raise BadDocument(f"{name}: the same file is already in the corpus as {existing.name}")
-            target = _free_path(self.corpus_dir, name)
-            with tempfile.TemporaryDirectory() as scratch:
-                trial = Path(scratch) / target.name
-                shutil.copyfile(upload, trial)
-                try:
-                    ingest_file(trial)  # fails before the corpus is touched
-                except BadDocument as exc:
-                    raise BadDocument(str(exc).replace(str(trial), name)) from None
-            staged = target.with_name(f".{target.name}.part")
-            shutil.copyfile(upload, staged)
-            os.replace(staged, target)
-            try:
-                report = build_index(self.corpus_dir, self.index_dir, self.retriever.embedder, self.settings)
-                if target.name in report.failed:
-                    raise BadDocument(report.failed[target.name])
-            except Exception:
-                target.unlink(missing_ok=True)
-                raise
-            index = Index.load(self.index_dir, self.retriever.embedder.id, self.settings)
-            self.retriever = Retriever(index, self.retriever.embedder, self.settings)
+            report, self.retriever = index_upload(checked, self.corpus_dir, self.index_dir, self.retriever, self.settings)
             return report
 
-    def status(self) -> dict:
+    def status(self) -> Status:
         manifest = self.retriever.index.manifest
-        return {
-            "answerer": self.generator.name if self.generator else "extractive",
-            "reports": manifest["corpus"]["reports"],
-            "files": len(manifest["corpus"]["files"]),
-            "chunks": manifest["corpus"]["chunks"],
-            "embedder": manifest["embedder"]["id"],
-            "dense": manifest["dense"]["type"],
-            "built": manifest["created"],
-            "build_seconds": manifest.get("build_seconds"),
-            "failed": sorted(manifest["corpus"].get("failed", {})),
-        }
+        return Status(
+            answerer=self.generator.name if self.generator else "extractive",
+            reports=manifest["corpus"]["reports"],
+            files=len(manifest["corpus"]["files"]),
+            chunks=manifest["corpus"]["chunks"],
+            embedder=manifest["embedder"]["id"],
+            dense=manifest["dense"]["type"],
+            built=manifest["created"],
+            build_seconds=manifest.get("build_seconds"),
+            failed=tuple(sorted(manifest["corpus"].get("failed", {}))),
+        )
 
 
 def _generated_answer(
@@ -204,31 +185,3 @@ def _generated_answer(
     scores = {number: hit.score for number, hit in enumerate(result.hits, start=1)}
     citations = tuple(Citation(n, passages[n], scores[n]) for n in cited)
     return Answer(question, standalone, text, (), citations, abstained=False, backend=backend, checks=checks, notice=notice)
-
-
-def safe_file_name(name: str) -> str:
-    """The base name only, with characters that are unsafe in a path replaced; the suffix must be supported."""
-    base = Path(name.replace("\\", "/")).name
-    stem, suffix = os.path.splitext(base)
-    stem = _UNSAFE_NAME.sub("_", stem).strip("._") or "report"
-    if suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise BadDocument(f"{base or name}: unsupported file type; upload one of {', '.join(SUPPORTED_SUFFIXES)}")
-    # Linux allows 255 bytes in a name, not characters; staging adds "." and ".part", a clash "-2".
-    return stem[:80].encode("utf-8")[:200].decode("utf-8", "ignore") + suffix.lower()
-
-
-def _free_path(directory: Path, name: str) -> Path:
-    path = directory / name
-    n = 2
-    while path.exists():
-        path = directory / f"{Path(name).stem}-{n}{Path(name).suffix}"
-        n += 1
-    return path
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

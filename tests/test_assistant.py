@@ -1,15 +1,16 @@
 import pytest
 
+from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import BadDocument
 from rag.index import resolve_build_dir
-from rag.pipeline import Assistant, safe_file_name
+from rag.uploads import safe_file_name
 
 NEW_REPORT = "盱眙县政协2024年工作报告\n\n一、提案工作\n\n盱眙县政协全年立案提案136件,办结率100%。\n"
 
 
-def test_upload_is_answerable_at_once_and_after_a_restart(workspace, tmp_path):
-    corpus, index = workspace
+def test_upload_is_answerable_at_once_and_after_a_restart(data_workspace, tmp_path):
+    corpus, index = data_workspace
     assistant = Assistant.open(corpus, index, Settings())
     upload = tmp_path / "upload.txt"
     upload.write_text(NEW_REPORT, encoding="utf-8")
@@ -29,8 +30,8 @@ def test_upload_is_answerable_at_once_and_after_a_restart(workspace, tmp_path):
         (b"PK\x03\x04 not really a docx", "fake.docx", "fake.docx"),
     ],
 )
-def test_bad_upload_changes_nothing(workspace, tmp_path, content, name, message):
-    corpus, index = workspace
+def test_bad_upload_changes_nothing(data_workspace, tmp_path, content, name, message):
+    corpus, index = data_workspace
     assistant = Assistant.open(corpus, index, Settings())
     before_files, before_build = sorted(corpus.iterdir()), resolve_build_dir(index)
     upload = tmp_path / "incoming"
@@ -41,14 +42,23 @@ def test_bad_upload_changes_nothing(workspace, tmp_path, content, name, message)
     assert sorted(corpus.iterdir()) == before_files and resolve_build_dir(index) == before_build
 
 
-def test_same_content_uploaded_twice_is_refused(workspace):
-    corpus, index = workspace
+def test_same_content_uploaded_twice_is_refused(data_workspace):
+    corpus, index = data_workspace
     assistant = Assistant.open(corpus, index, Settings())
     with pytest.raises(BadDocument, match="already in the corpus"):
-        assistant.add_report(corpus / "000_2433891f3505c585.txt", "again.txt")
+        assistant.add_report(corpus / "jiangyan.txt", "again.txt")
 
 
 def test_upload_names_cannot_leave_the_corpus():
     assert safe_file_name("../../etc/x.txt") == "x.txt"
     assert safe_file_name("..\\..\\x.md") == "x.md"
     assert safe_file_name("政协 报告 (2024).TXT") == "政协_报告_2024.txt"
+
+
+def test_status_is_a_record_of_the_index_served(data_assistant):
+    status = data_assistant.status()
+    index = data_assistant.retriever.index
+    assert status.answerer == "extractive" and status.chunks == len(index.chunks) and status.dense == "flat-ip"
+    assert status.files == len(index.manifest["corpus"]["files"]) and isinstance(status.failed, tuple)
+    with pytest.raises(AttributeError):
+        status.chunks = 0

@@ -1,0 +1,78 @@
+"""A passage or quote (anything with committee, title, year, headings, paragraph) -> its citation line.
+
+Every place that names a source takes its line from here, one function per form:
+- the formal forms, written under a quote in a speech draft: `source_line` (what "复制引文"
+  copies) and `citation_line` (what the basket exports; the rest of the section path and the
+  paragraph in brackets); `full_reference` is the latter without the dash, for numbered source
+  lists; `report_reference` names the report alone.
+- the short form for cards, the chat and the terminal: `short_source`, built on `location`.
+- `passage_header`: how a numbered passage is introduced to a language model.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+QUOTE_DASH = "——"
+NO_SECTION = "导语"  # a passage before the first heading
+LOCATOR = " · "
+
+
+class Cited(Protocol):
+    committee: str  # full name, "政协淮安市金湖县委员会"
+    short_name: str  # "金湖县政协"
+    title: str
+    year: int | None
+    headings: tuple[str, ...]  # outermost first
+    paragraph: int
+
+
+def report_reference(committee: str, title: str, year: int | None) -> str:
+    """政协淮安市金湖县委员会《题目》（2023年）."""
+    return f"{committee}《{title}》" + (f"（{year}年）" if year else "")
+
+
+def source_line(item: Cited) -> str:
+    """——{committee}《{title}》（{year}年），{top-level section}: the line "复制引文" puts under a quote."""
+    return QUOTE_DASH + _top_reference(item)
+
+
+def full_reference(item: Cited) -> str:
+    """{committee}《{title}》（{year}年），{top-level section}（{deeper sections}，第N段）."""
+    detail = "，".join([*item.headings[1:], f"第{item.paragraph}段"])
+    return f"{_top_reference(item)}（{detail}）"
+
+
+def citation_line(item: Cited) -> str:
+    """The formal line with the paragraph, as exports write it under each quote."""
+    return QUOTE_DASH + full_reference(item)
+
+
+def location(item: Cited) -> str:
+    """{section path} · 第N段: where in the report to look."""
+    return f"{section(item)}{LOCATOR}第{item.paragraph}段"
+
+
+def short_source(item: Cited) -> str:
+    """金湖县政协《题目》（2023） · {section path} · 第N段."""
+    year = f"（{item.year}）" if item.year else ""
+    return f"{item.short_name}《{item.title}》{year}{LOCATOR}{location(item)}"
+
+
+def report_label(name: str, title: str, year: int | None) -> str:
+    """金湖县政协 · 《题目》 · 2023年: the head of a card."""
+    return f"{name}{LOCATOR}《{title}》" + (f"{LOCATOR}{year}年" if year else "")
+
+
+def passage_header(number: int, item: Cited) -> str:
+    """[n] {committee}《{title}》{year}，{section path}: a passage as a language model's prompt numbers it."""
+    return f"[{number}] {item.committee}《{item.title}》{item.year or ''}，{section(item)}"
+
+
+def section(item: Cited) -> str:
+    return " > ".join(item.headings) or NO_SECTION
+
+
+def _top_reference(item: Cited) -> str:
+    reference = report_reference(item.committee, item.title, item.year)
+    return f"{reference}，{item.headings[0]}" if item.headings else reference

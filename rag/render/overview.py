@@ -1,0 +1,135 @@
+"""Overview -> the topic table (HTML) with its numbered source list, and the chat's reply to a figure request."""
+
+from __future__ import annotations
+
+from rag.basket import basket_key
+from rag.cite import full_reference
+from rag.overview import Overview, Row
+from rag.records import Excerpt
+from rag.render.basket import add_button
+from rag.render.markup import html_text as _h
+from rag.render.markup import markdown_text, notice_html
+from rag.text import figure_spans
+
+
+def figures_summary_markdown(overview: Overview) -> str:
+    """The chat's reply to a figure request: how many sentences each committee has; the sentences
+    themselves, cited, are in the table below the chat (figures are never restated here)."""
+    counts = [f"{row.short_name} {len(row.figures)} 句" for row in overview.rows]
+    total = sum(len(row.figures) for row in overview.rows)
+    if not total:
+        return markdown_text(f"所收录的报告中没有找到关于“{overview.theme.name}”的数字。")
+    return markdown_text(
+        f"关于“{overview.theme.name}”，各报告中含数字的原句共 {total} 句（{'，'.join(counts)}），"
+        "逐句摘录并注明出处，见下方表格。"
+    )
+
+
+def empty_overview_html() -> str:
+    return notice_html("输入专题（如 提案、协商议事、委员履职、社情民意），按政协列出报告原文中的数字和做法。")
+
+
+def overview_html(overview: Overview) -> str:
+    """The topic overview as a table (one row per committee), the figure finder's list, or two
+    committees side by side. Every sentence is quoted verbatim with its figures in bold, an [n]
+    linking to its source line below the table (the line the basket exports it with), and a
+    "加入素材篮" button."""
+    sources = _Sources()
+    theme = _h(overview.theme.name)
+    cells = _Cells(overview, sources)
+    if overview.kind == "compare":
+        first, second = overview.rows[0], overview.rows[1]
+        head = f'<div class="rag-ov-head">对比 · {theme}：{_h(first.short_name)} 与 {_h(second.short_name)}</div>'
+        body = (
+            f"<tr><th>专题：{theme}</th><th>{_who(first)}</th><th>{_who(second)}</th></tr>"
+            f"<tr><th>关键数字</th><td>{cells.figures(first)}</td><td>{cells.figures(second)}</td></tr>"
+            f"<tr><th>主要做法</th><td>{cells.practices(first)}</td><td>{cells.practices(second)}</td></tr>"
+        )
+    elif overview.kind == "figures":
+        count = sum(len(row.figures) for row in overview.rows)
+        head = f'<div class="rag-ov-head">数字汇总 · {theme}：{count} 句含数字的原句，按政协分组</div>'
+        body = "<tr><th>政协</th><th>含数字的原句（数字未作改动）</th></tr>" + "".join(
+            f'<tr data-committee="{_h(row.short_name)}"><td>{_who(row)}</td><td>{cells.figures(row)}</td></tr>'
+            for row in overview.rows
+        )
+    else:
+        head = f'<div class="rag-ov-head">专题概览 · {theme}：每个政协的报告单独检索，句子均为原文</div>'
+        body = "<tr><th>政协</th><th>关键数字</th><th>主要做法</th></tr>" + "".join(
+            f'<tr data-committee="{_h(row.short_name)}"><td>{_who(row)}</td>'
+            f"<td>{cells.figures(row)}</td><td>{cells.practices(row)}</td></tr>"
+            for row in overview.rows
+        )
+    table = f'<table class="rag-overview rag-ov-{overview.kind}">{body}</table>'
+    return f'<div class="rag-sources">{head}{table}{sources.html()}</div>'
+
+
+class _Sources:
+    """The numbered source list under a table: one number per passage, in order of first citation."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[tuple, int] = {}
+        self._lines: list[str] = []
+
+    def number(self, excerpt: Excerpt) -> int:
+        chunk = excerpt.chunk
+        where = (chunk.doc, chunk.paragraph, chunk.headings)
+        if where not in self._numbers:
+            n = self._numbers[where] = len(self._numbers) + 1
+            self._lines.append(f'<li id="rag-ov-src-{n}">[{n}] {_h(full_reference(chunk))}</li>')
+        return self._numbers[where]
+
+    def html(self) -> str:
+        if not self._lines:
+            return ""
+        return f'<div class="rag-sources-head">来源</div><ol class="rag-ov-sources">{"".join(self._lines)}</ol>'
+
+
+class _Cells:
+    """The cells of one table: quoted sentences with their [n], or why a cell is empty."""
+
+    def __init__(self, overview: Overview, sources: _Sources) -> None:
+        self._overview = overview
+        self._sources = sources
+
+    def figures(self, row: Row) -> str:
+        return self._cell(row.figures, row, figures=True)
+
+    def practices(self, row: Row) -> str:
+        return self._cell(row.practices, row, figures=False)
+
+    def _cell(self, excerpts: tuple[Excerpt, ...], row: Row, figures: bool) -> str:
+        if excerpts:
+            return "".join(self._quote(e) for e in excerpts)
+        name = self._overview.theme.name
+        if self._overview.kind == "figures":
+            missing = f"报告中未找到关于“{name}”的数字"
+        elif not row.found:
+            missing = f"报告中未找到关于“{name}”的表述"
+        else:
+            missing = f"报告中关于“{name}”的表述没有数字" if figures else "—（相关表述见“关键数字”）"
+        return f'<span class="rag-ov-none">{_h(missing)}</span>'
+
+    def _quote(self, excerpt: Excerpt) -> str:
+        n = self._sources.number(excerpt)
+        key = basket_key(excerpt.chunk.doc, excerpt.start, excerpt.end)
+        return (
+            f'<span class="rag-ov-quote" data-start="{excerpt.start}" data-end="{excerpt.end}">{_figures_bold(excerpt.text)}'
+            f'<a class="rag-cite" href="#rag-ov-src-{n}">[{n}]</a>'
+            f"{add_button(key, excerpt.text, '加入素材篮')}</span>"
+        )
+
+
+def _who(row: Row) -> str:
+    titles = "；".join(f"《{_h(m.title)}》{f'（{m.year}年）' if m.year else ''}" for m in row.reports)
+    return f"<b>{_h(row.short_name)}</b><br>{titles}"
+
+
+def _figures_bold(text: str) -> str:
+    """`text` escaped, its figures in <b>: the words are the report's, only the weight changes."""
+    out, at = [], 0
+    for start, end in figure_spans(text):
+        out.append(_h(text[at:start]))
+        out.append(f'<b class="rag-fig">{_h(text[start:end])}</b>')
+        at = end
+    out.append(_h(text[at:]))
+    return "".join(out)

@@ -1,0 +1,197 @@
+"""What the app does between a click and a rendered view, without Gradio: chat replies, the basket's
+actions, exports, overviews and uploads.
+
+- A chat message that asks for figures ("列出…数字") goes to the figure finder; anything else is a
+  question for the Assistant. Only a language model's text is shown as it is written; an
+  extractive answer is complete when it comes, and is shown at once.
+- The browser never sends the text of a quote: a "加入素材篮" click sends a key, looked up in the
+  session's table of quotes the library offered (`offer`).
+- Exports are written to a folder named by the basket's content, so a download link always
+  serves the basket as it was when the link was made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+
+from rag.basket import Basket, BasketItem, answer_excerpts
+from rag.errors import RagError
+from rag.overview import Overview, Topics, is_figure_request
+from rag.records import Answer, Excerpt, ReportMeta, SearchFilter
+from rag.render import (
+    answer_markdown, error_markdown, figures_summary_markdown, markdown_text, overview_html, source_cards_html,
+)
+
+if TYPE_CHECKING:
+    from rag.assistant import Assistant
+
+log = logging.getLogger(__name__)
+
+MAX_OFFERED = 400  # quotes of recent answers and overviews a session can still add
+EXPORT_DIR = Path(tempfile.gettempdir()) / "rag-basket-exports"
+EXPORT_KEEP_S = 86_400
+OVERVIEW_MODES = ("专题概览", "数字汇总", "两地对比")
+
+Offered = dict[str, BasketItem]
+
+
+def user_message(exc: Exception) -> str:
+    """What the user reads about a failure: a RagError says what to fix; anything else is ours, logged in full."""
+    if isinstance(exc, RagError):
+        return str(exc)
+    log.exception("internal error")
+    return f"内部错误（{type(exc).__name__}），详情见服务器日志"
+
+
+def offer(offered: Offered | None, excerpts: Iterable[Excerpt]) -> Offered:
+    """The session's table of quotes it may add to the basket, with `excerpts` added as the newest.
+
+    A click in the browser sends a key only; what goes into the basket is looked up here.
+    """
+    offered = dict(offered or {})
+    for excerpt in excerpts:
+        item = BasketItem.from_excerpt(excerpt)
+        offered.pop(item.key, None)
+        offered[item.key] = item
+    return dict(list(offered.items())[-MAX_OFFERED:])
+
+
+@dataclass(frozen=True, slots=True)
+class ChatUpdate:
+    """The chat's reply as it stands; the last update of a reply also carries the views that go with it."""
+
+    message: str  # Markdown of the reply so far
+    panel: str | None = None  # HTML of the panel below the chat: source cards or a figure table
+    offered: Offered | None = None  # the quote table, with what the panel offers
+    asked: list[str] | None = None  # the questions a follow-up may refer to
+
+
+def chat_updates(
+    assistant: Assistant, question: str, asked: list[str], offered: Offered | None,
+    committees: Sequence[str] = (), years: Iterable[int | str] = (), report_ids: Iterable[str] = (),
+) -> Iterator[ChatUpdate]:
+    """The reply to `question`, update by update; a failure ends it with a message saying what went wrong.
+
+    The search is limited to the `committees`, `years` and `report_ids` selected (none: all).
+    A figure request lists the figures of the `committees` (in that order): a count per
+    committee in the chat, the cited sentences in the panel. It is not a question, so it is
+    not added to `asked`, the questions a follow-up may refer to.
+    """
+    where = SearchFilter(frozenset(committees), frozenset(int(y) for y in years), frozenset(report_ids))
+    try:
+        if is_figure_request(question):
+            overview = assistant.topics().figures(question, committees)
+            yield ChatUpdate(figures_summary_markdown(overview), overview_html(overview), offer(offered, overview.excerpts()))
+            return
+        written = ""
+        for item in assistant.ask_stream(question, previous=asked, where=where):
+            if isinstance(item, Answer):
+                answer = item
+            elif assistant.generator is not None:  # a model writing: its text as it comes
+                written += item
+                yield ChatUpdate(markdown_text(written))
+    except Exception as exc:
+        yield ChatUpdate(error_markdown(user_message(exc)))
+        return
+    # The finished answer replaces the model's raw text: with verification marks, or the extractive fallback.
+    excerpts = [] if answer.abstained else answer_excerpts(answer)
+    yield ChatUpdate(answer_markdown(answer), source_cards_html(answer), offer(offered, excerpts), [*asked, question])
+
+
+def restore_basket(stored, topics: Topics) -> tuple[Basket, str]:
+    """The basket kept in the browser, rebuilt from the index, and what was dropped."""
+    basket, dropped = Basket.restore(stored, topics.source)
+    return basket, f"{dropped} 条引文与报告原文不符或已不在报告中，已移出" if dropped else ""
+
+
+def add_clicked(basket: Basket, offered: Offered | None, payload) -> tuple[Basket, str]:
+    """A "加入素材篮" click ({"basket": key}): the offered quote under that key added, and what happened."""
+    key = payload.get("basket") if isinstance(payload, dict) else None
+    if not isinstance(key, str):
+        return basket, ""
+    item = (offered or {}).get(key)
+    if item is None:
+        return basket, "这条引文已不在当前回答中，请重新提问后再加入"
+    try:
+        added = basket.add(item)
+    except RagError as exc:  # the basket is full
+        return basket, str(exc)
+    return added, "已在素材篮中" if added is basket else f"已加入：{item.short_name}"
+
+
+def change_clicked(basket: Basket, payload) -> tuple[Basket, str]:
+    """A click in the basket ({"action": up|down|note|remove, "key": …, "note": …}) applied, and what happened.
+
+    A payload naming no item of the basket, or no known action, changes nothing.
+    """
+    data = payload if isinstance(payload, dict) else {}
+    action, key = data.get("action"), data.get("key")
+    if not isinstance(key, str) or basket.find(key) is None:
+        return basket, ""
+    if action == "note":
+        note = data.get("note")
+        return basket.annotate(key, note if isinstance(note, str) else ""), "备注已保存"
+    if action in ("up", "down"):
+        return basket.move(key, -1 if action == "up" else 1), ""
+    if action == "remove":
+        return basket.remove(key), "已删除"
+    return basket, ""
+
+
+def clear_basket() -> tuple[Basket, str]:
+    return Basket(), "已清空"
+
+
+def export_files(basket: Basket, folder: Path = EXPORT_DIR) -> tuple[Path | None, Path | None]:
+    """讲稿素材.md and 讲稿素材.docx of `basket` under `folder`, in a folder named by its content (None when empty)."""
+    if not basket.items:
+        return None, None
+    digest = hashlib.sha256(json.dumps(basket.to_json(), ensure_ascii=False).encode()).hexdigest()[:20]
+    markdown, docx = basket.write(folder / digest)
+    prune_exports(folder, keep=folder / digest)
+    return markdown, docx
+
+
+def prune_exports(folder: Path, keep: Path, now: float | None = None) -> None:
+    """Every basket change writes a new folder; drop those a day old, long after any download link was used."""
+    cutoff = (time.time() if now is None else now) - EXPORT_KEEP_S
+    for export in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if export != keep and export.stat().st_mtime < cutoff:
+                shutil.rmtree(export)
+
+
+def make_overview(topics: Topics, theme: str, mode: str, first: str | None, second: str | None) -> Overview:
+    """The overview `mode` (one of OVERVIEW_MODES) asks for; `first` and `second` are compared in 两地对比."""
+    if mode == "数字汇总":
+        return topics.figures(theme)
+    if mode == "两地对比":
+        return topics.compare(theme, first, second)
+    return topics.overview(theme)
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """An uploaded file as indexed: its name in the corpus, the reports found in it, their passages."""
+
+    name: str
+    reports: tuple[ReportMeta, ...]
+    passages: int
+
+
+def add_upload(assistant: Assistant, path: Path) -> Upload:
+    """Index an uploaded file (Assistant.add_report); raises what it raises."""
+    added = assistant.add_report(path, path.name).added
+    retriever = assistant.retriever
+    reports = tuple(meta for meta in retriever.reports.values() if meta.file in added)
+    passages = sum(1 for chunk in retriever.index.chunks if chunk.doc in added)
+    return Upload("、".join(added) or path.name, reports, passages)

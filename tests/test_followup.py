@@ -1,0 +1,44 @@
+"""rag.followup with the committee names of tests/data: an elliptical follow-up carries the topic or the committee over."""
+
+import pytest
+
+from rag.followup import standalone_question
+
+FIRST = "金湖县政协提案立案多少件？"
+
+
+@pytest.fixture(scope="module")
+def rewrite(data_retriever):
+    def standalone(question: str, previous: list[str]) -> str:
+        return standalone_question(
+            question, previous, data_retriever.named_reports, data_retriever.names_of,
+            lambda report_id: data_retriever.reports[report_id].short_name,
+        )
+
+    return standalone
+
+
+def test_another_committee_takes_the_previous_topic(rewrite):
+    assert rewrite("那洪泽区呢？", [FIRST]) == "洪泽区政协提案立案多少件？"
+    assert rewrite("那镇江呢", [FIRST]) == "镇江市政协提案立案多少件？"
+
+
+def test_a_follow_up_of_a_follow_up_keeps_the_first_topic(rewrite):
+    assert rewrite("那镇江呢？", [FIRST, "那洪泽区呢？"]) == "镇江市政协提案立案多少件？"
+
+
+def test_another_topic_keeps_the_previous_committee(rewrite):
+    assert rewrite("那办结率呢？", [FIRST]) == "金湖县政协办结率"
+
+
+@pytest.mark.parametrize(
+    "question, previous",
+    [
+        ("那洪泽区呢？", []),  # nothing to follow
+        ("镇江市政协新增设了哪个界别？", [FIRST]),  # a question of its own, not elliptical
+        ("那洪泽区政协在招商引资和文史工作方面分别做了哪些事情呢？", [FIRST]),  # long enough to stand alone
+        ("那洪泽区呢？", ["各地政协怎样加强自身建设？"]),  # the previous question names no committee to swap
+    ],
+)
+def test_other_questions_are_searched_as_asked(rewrite, question, previous):
+    assert rewrite(question, previous) == question

@@ -1,0 +1,175 @@
+"""rag.workspace on tests/data: what the app's handlers do, without Gradio or a browser."""
+
+import os
+import time
+
+import pytest
+from docx import Document
+
+from rag import workspace
+from rag.assistant import Assistant
+from rag.basket import MAX_ITEMS, Basket, BasketItem, answer_excerpts
+from rag.config import Settings
+from rag.generate import make_generator
+from rag.render import answer_markdown, source_cards_html
+
+JINHU = "金湖县政协提案立案多少件？"
+
+
+@pytest.fixture(scope="module")
+def jinhu(data_assistant):
+    return data_assistant.ask(JINHU)
+
+
+@pytest.fixture(scope="module")
+def offered(jinhu):
+    return workspace.offer({}, answer_excerpts(jinhu))
+
+
+def test_offer_keeps_the_newest_quotes_by_key(data_assistant, jinhu):
+    excerpts = answer_excerpts(jinhu)
+    first = workspace.offer(None, excerpts)
+    assert list(first) == [BasketItem.from_excerpt(e).key for e in excerpts]
+    assert [item.text for item in first.values()] == [e.text for e in excerpts]
+    sentences = data_assistant.topics().source.sentences("jiangyan.txt")
+    again = workspace.offer(workspace.offer(first, sentences), excerpts[:1])
+    assert list(again)[-1] == list(first)[0]  # offered again: now the newest
+    crowded = {f"k{i}": first[list(first)[1]] for i in range(workspace.MAX_OFFERED)}
+    kept = workspace.offer(crowded, excerpts[:1])
+    assert len(kept) == workspace.MAX_OFFERED and list(kept)[-1] == list(first)[0] and "k0" not in kept
+
+
+def test_an_extractive_answer_comes_in_one_update(data_assistant, jinhu):
+    updates = list(workspace.chat_updates(data_assistant, JINHU, [], {}))
+    assert len(updates) == 1  # no typing effect: the answer is complete when it comes
+    (update,) = updates
+    assert update.message == answer_markdown(jinhu) and update.panel == source_cards_html(jinhu)
+    assert update.asked == [JINHU] and set(update.offered) == {BasketItem.from_excerpt(e).key for e in answer_excerpts(jinhu)}
+
+
+def test_a_follow_up_reads_the_earlier_questions(data_assistant):
+    (update,) = workspace.chat_updates(data_assistant, "那洪泽区呢？", [JINHU], {})
+    assert "86" in update.message and update.asked == [JINHU, "那洪泽区呢？"]
+
+
+def test_filters_from_the_dropdowns_narrow_the_search(data_assistant):
+    (update,) = workspace.chat_updates(data_assistant, "全年立案提案多少件？", [], {}, committees=["洪泽区政协"], years=["2023"])
+    assert "86" in update.message and "159" not in update.message
+
+
+def test_a_figure_request_goes_to_the_figure_finder(data_assistant):
+    request = "列出所有报告中关于提案的数字"
+    (update,) = workspace.chat_updates(data_assistant, request, ["earlier"], {}, committees=["洪泽区政协", "金湖县政协"])
+    assert update.message.startswith("关于“提案”") and "洪泽区政协" in update.message
+    assert update.message.index("洪泽区政协") < update.message.index("金湖县政协")  # in the order selected
+    assert "rag-ov-figures" in update.panel and "159件" in update.panel
+    assert update.asked is None  # not a question a follow-up could refer to
+    assert update.offered and all(item.short_name in ("洪泽区政协", "金湖县政协") for item in update.offered.values())
+
+
+@pytest.mark.parametrize("question, shown", [("问" * 5000, "出错了："), ("列出所有报告中关于提案的数字", "出错了：")])
+def test_a_failure_ends_the_reply_with_what_went_wrong(data_assistant, question, shown):
+    committees = ["盱眙县政协"] if question.startswith("列出") else []
+    (update,) = workspace.chat_updates(data_assistant, question, [], {}, committees=committees)
+    assert update.message.startswith(shown) and update.panel is None and update.offered is None
+
+
+def test_a_model_s_text_streams_then_the_checked_answer_replaces_it(chat_server, data_assistant):
+    server = chat_server("金湖县政协提案立案169件[1]。")
+    generated = Assistant(data_assistant.corpus_dir, data_assistant.index_dir, Settings(), data_assistant.retriever,
+                          make_generator(f"openai:{server.url}|scripted"))
+    updates = list(workspace.chat_updates(generated, JINHU, [], {}))
+    written = [u.message for u in updates[:-1]]
+    assert len(written) >= 3 and all(a in b for a, b in zip(written, written[1:]))  # growing as it is written
+    assert all(u.panel is None for u in updates[:-1])
+    assert "⚠️" in updates[-1].message and "169" in updates[-1].message and updates[-1].panel
+
+
+def test_add_clicked_adds_only_what_was_offered(offered):
+    key = next(iter(offered))
+    basket, message = workspace.add_clicked(Basket(), offered, {"basket": key})
+    assert [item.key for item in basket.items] == [key] and message == "已加入：金湖县政协"
+    assert workspace.add_clicked(basket, offered, {"basket": key}) == (basket, "已在素材篮中")
+    assert workspace.add_clicked(basket, offered, {"basket": "x.txt@0-5"})[1].startswith("这条引文已不在当前回答中")
+    for payload in (None, "x", {"basket": 5}, {}):
+        assert workspace.add_clicked(basket, offered, payload) == (basket, "")
+
+
+def test_add_clicked_to_a_full_basket_says_so(offered):
+    item = next(iter(offered.values()))
+    full = Basket(tuple(BasketItem(**{**item.to_dict(), "headings": item.headings, "start": i, "end": i + 1})
+                        for i in range(MAX_ITEMS)))
+    basket, message = workspace.add_clicked(full, offered, {"basket": item.key})
+    assert basket is full and str(MAX_ITEMS) in message
+
+
+def test_change_clicked_applies_basket_actions(offered):
+    first, second = list(offered.values())[:2]
+    basket = Basket((first, second))
+    assert [i.key for i in workspace.change_clicked(basket, {"action": "up", "key": second.key})[0].items] == [second.key, first.key]
+    assert workspace.change_clicked(basket, {"action": "down", "key": second.key})[0] == basket  # already last
+    noted, message = workspace.change_clicked(basket, {"action": "note", "key": first.key, "note": "开头用"})
+    assert noted.find(first.key).note == "开头用" and message == "备注已保存"
+    assert workspace.change_clicked(basket, {"action": "note", "key": first.key, "note": 7})[0].find(first.key).note == ""
+    removed, message = workspace.change_clicked(basket, {"action": "remove", "key": first.key})
+    assert removed.items == (second,) and message == "已删除"
+    for payload in ({"action": "remove", "key": "nope"}, {"action": "explode", "key": first.key}, None, []):
+        assert workspace.change_clicked(basket, payload) == (basket, "")
+    assert workspace.clear_basket() == (Basket(), "已清空")
+
+
+def test_restore_basket_counts_what_it_dropped(data_assistant, offered):
+    stored = Basket(tuple(offered.values())[:2]).to_json()
+    stored[1]["text"] = stored[1]["text"].replace("1", "7", 1)
+    basket, message = workspace.restore_basket(stored, data_assistant.topics())
+    assert len(basket) == 1 and message.startswith("1 条引文与报告原文不符")
+    assert workspace.restore_basket([], data_assistant.topics()) == (Basket(), "")
+
+
+def test_exports_go_to_a_folder_named_by_the_content(tmp_path, offered):
+    basket = Basket(tuple(offered.values())[:2])
+    assert workspace.export_files(Basket(), tmp_path) == (None, None)
+    markdown, docx = workspace.export_files(basket, tmp_path)
+    assert markdown.parent == docx.parent and markdown.parent.parent == tmp_path
+    assert [p.text for p in Document(str(docx)).paragraphs].count(basket.items[0].text) == 1
+    assert workspace.export_files(basket, tmp_path) == (markdown, docx)  # same content, same folder
+    noted = workspace.export_files(basket.annotate(basket.items[0].key, "备注"), tmp_path)[0]
+    assert noted.parent != markdown.parent and markdown.exists()
+
+
+def test_pruning_drops_exports_a_day_old_but_never_the_current_one(tmp_path):
+    old, current, recent = (tmp_path / name for name in ("old", "current", "recent"))
+    for folder in (old, current, recent):
+        folder.mkdir()
+    day_ago = time.time() - workspace.EXPORT_KEEP_S - 60
+    for folder in (old, current):
+        os.utime(folder, (day_ago, day_ago))
+    workspace.prune_exports(tmp_path, keep=current)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current", "recent"]
+
+
+def test_overview_modes(data_assistant):
+    topics = data_assistant.topics()
+    assert workspace.make_overview(topics, "提案", "专题概览", None, None).kind == "overview"
+    assert workspace.make_overview(topics, "提案", "数字汇总", None, None).kind == "figures"
+    compared = workspace.make_overview(topics, "提案", "两地对比", "镇江市政协", "金湖县政协")
+    assert compared.kind == "compare" and [row.short_name for row in compared.rows] == ["镇江市政协", "金湖县政协"]
+    assert workspace.OVERVIEW_MODES[0] == "专题概览"
+
+
+def test_upload_names_the_reports_and_passages_it_added(data_workspace, data_retriever, tmp_path):
+    corpus, index = data_workspace
+    helper = Assistant(corpus, index, Settings(), data_retriever)
+    report = tmp_path / "盱眙县政协2024年工作报告.txt"
+    report.write_text("盱眙县政协2024年工作报告\n\n一、提案工作\n全年立案提案136件，办结率100%。\n\n二、自身建设\n举办委员学习培训班3期。\n",
+                      encoding="utf-8")
+    upload = workspace.add_upload(helper, report)
+    assert upload.name == report.name and upload.passages >= 1
+    assert [meta.file for meta in upload.reports] == [report.name]
+
+
+def test_user_message_says_what_to_fix_or_that_it_is_ours():
+    from rag.errors import BadQuestion
+
+    assert workspace.user_message(BadQuestion("问题是空的")) == "问题是空的"
+    assert workspace.user_message(KeyError("x")) == "内部错误（KeyError），详情见服务器日志"
