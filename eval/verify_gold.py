@@ -3,8 +3,11 @@
 
 Checks: keys and ids; per-type minimum counts; every gold string is 10-40
 characters and an exact substring of a single line of one of the question's
-docs files; cross-doc golds cover >= 2 reports; unanswerable questions have
-empty docs/gold and their key facts are absent from the corpus (grep checks).
+docs files; cross-doc golds cover >= 2 reports; questions on 姜堰 (000) that
+name 2024 or 2025 take their gold from that year's part of the report; typo
+questions misspell one committee name by one character; unanswerable questions
+have empty docs/gold and their key facts are absent from the corpus (regex
+checks, one per question).
 Run from the repository root:  python3 eval/verify_gold.py
 """
 import json, re, sys, pathlib
@@ -13,13 +16,18 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 QFILE = ROOT / "eval" / "questions.jsonl"
 KEYS = ["id", "question", "type", "docs", "gold", "answer", "note"]
-MIN = {"fact-number": 8, "fact-entity": 6, "paraphrase": 6, "trad-doc": 4,
-       "trad-query": 4, "english": 5, "cross-doc": 3, "colloquial": 4,
-       "speech-prep": 3, "plan-2025": 3, "unanswerable": 8}
+MIN = {"fact-number": 24, "fact-entity": 20, "paraphrase": 10, "trad-doc": 6,
+       "trad-query": 7, "english": 12, "cross-doc": 6, "colloquial": 13,
+       "speech-prep": 5, "plan-2025": 16, "typo": 10, "partner": 10,
+       "unanswerable": 25}
+MIN_TOTAL = 160
+# Committee names as the reports spell them; a typo question must use none of them.
+COMMITTEE_NAMES = ["姜堰", "金湖", "洪泽", "洪澤", "海安", "杜集", "镇江", "鎮江"]
 TRAD_FILE = "004_96ed0689c85e4c9d.txt"
 
 texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))}
 ALL = "\n".join(texts.values())
+REPORTS_TOML = (CORPUS / "reports.toml").read_text(encoding="utf-8")   # committee names and aliases
 
 def report_of(fname, line_no):
     """Report label for a line (001 holds 金湖 then 洪泽 from the line '洪泽区政协')."""
@@ -30,9 +38,27 @@ def report_of(fname, line_no):
 
 # grep checks that the answer to each unanswerable question is really absent
 def absent(pattern, where=None):
-    src = texts[where] if where else ALL
+    """No match in the whole corpus, in one file (by name) or in a given text."""
+    src = ALL if where is None else texts.get(where, where)
     return re.search(pattern, src) is None
-JINHU = texts["001_7afb2be384d67ebd.txt"].split("洪泽区政协\n")[0]
+
+# Page furniture as rag/ingest.py reads it (photo captions, bylines, breadcrumbs):
+# never cited, so a fact that stands only there cannot be answered from the reports.
+CAPTION = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[,，]")
+BYLINE = re.compile(r"^(■|◆|●|编辑|編輯|责任编辑|責任編輯|来源|來源|通讯员|通訊員|记者|記者|作者|摄影|攝影)")
+BREADCRUMB = re.compile(r"^(首页|首頁|当前位置|當前位置)")
+def is_furniture(line):
+    return bool(BYLINE.match(line) or BREADCRUMB.match(line)
+                or (CAPTION.match(line) and len(line) <= 80 and line.rstrip("。").count("。") == 0))
+def only_in_furniture(pattern):
+    """The pattern occurs, but only on furniture lines."""
+    lines = [l for t in texts.values() for l in t.split("\n") if re.search(pattern, l)]
+    return bool(lines) and all(is_furniture(l) for l in lines)
+
+J_FILE, D_FILE, A_FILE = "000_2433891f3505c585.txt", "003_7e3b9d5873070fdf.txt", "002_c520e02cae42d976.txt"
+JINHU, HONGZE = texts["001_7afb2be384d67ebd.txt"].split("洪泽区政协\n")
+JY2024, JY2025 = texts[J_FILE].split("2025年工作安排\n")   # 姜堰: 2024 review, then 2025 plan
+HONGZE_BODY = "\n".join(l for l in HONGZE.split("\n") if not is_furniture(l))
 UNANSWERABLE_CHECKS = {
     "盱眙县政协": lambda: absent("盱眙"),
     "淮安市政协九届二次会议": lambda: absent(r"九届二次[^。]*\d+件"),
@@ -43,11 +69,42 @@ UNANSWERABLE_CHECKS = {
     "姜堰区政协2024年收到并立案": lambda: absent("立案", "000_2433891f3505c585.txt") and absent(r"提案\d", "000_2433891f3505c585.txt"),
     "金湖县政协主席叫什么": lambda: re.search(r"政协主席(?!会议)", JINHU) is None,
     "南通市政协2023年社情民意": lambda: absent("采用", "002_c520e02cae42d976.txt") and absent(r"南通市政协[^。]*\d+篇"),
+    # --- other years: the report covers another year
+    "洪泽区政协2022年": lambda: absent(r"2022|二〇二二"),
+    "镇江市政协2023年": lambda: absent(r"2023|二〇二三", TRAD_FILE),
+    "金湖县政协2022年": lambda: absent(r"2022|二〇二二"),
+    "姜堰区政协2023年": lambda: absent(r"2023|二〇二三", J_FILE),
+    # --- other committees as the subject (no report of theirs)
+    "南京市政协": lambda: absent(r"南京[^。\n,，、]{0,4}政[协協]"),
+    "扬州市政协": lambda: absent(r"扬州|揚州"),
+    "淮北市政协2025年": lambda: absent(r"淮北市政[协協]"),
+    "丹阳市政协2024年提案立案": lambda: absent(r"丹[阳陽][^。]*\d+件") and absent("立案", TRAD_FILE),
+    "黄浦区政协2024年": lambda: absent("黄浦") and absent(r"黃浦[^。]*\d"),
+    # --- figures the report describes only in words
+    "《我托委员捎句话》电视专栏一共播出": lambda: absent(r"捎句话[^。]*([\d一二三四五六七八九十]+)期"),
+    "环境资源界别有多少名委员": lambda: absent(r"環境資源界別[^。]*\d", TRAD_FILE),
+    "新教育实验室有几条信息": lambda: absent(r"新教育实验室[^。]*\d", J_FILE) and absent(r"全国政协采用[^。]*\d", J_FILE),
+    "新时代书画苑有多少名会员": lambda: absent(r"书画苑[^。]*\d", D_FILE) and absent("会员", D_FILE),
+    "海安市有多少名政协委员参加了": lambda: absent(r"[\d一二三四五六七八九十]+多?名(政协)?委员", A_FILE),
+    "协商议事平台2024年收到了多少件提案": lambda: absent(r"提案\d|\d+件[^。,，]{0,6}提案", J_FILE),
+    # --- facts that stand only in page furniture (captions, bylines)
+    "洪泽区政协主席叫什么": lambda: only_in_furniture("孙晓燕") and absent(r"主席(?!会议)", HONGZE_BODY),
+    "十一届七次常委会议视察了哪家企业": lambda: only_in_furniture("台华") and only_in_furniture("十一届七次"),
+    "金湖县哪个街道组织了": lambda: only_in_furniture("黎城"),
+    "综述这篇稿子的编辑是谁": lambda: only_in_furniture("薛海春"),
+    "专版是谁策划的": lambda: only_in_furniture("王成虎") and only_in_furniture("策划"),
+    # --- a 2025 result asked where there is only a 2025 plan (or none)
+    "“有事‘相’商”平台开展了多少场": lambda: absent(r"[\d一二三四五六七八九十百千万]+多?[场次]", D_FILE),
+    "姜堰区政协2025年组织了多少场": lambda: absent(r"\d+多?场", JY2025),
+    "2025年向几个部门委派": lambda: "委派民主监督小组" in JY2025 and absent(r"\d+个部门", JY2025),
+    "镇江市政协2025年推进了多少个创新项目": lambda: all(BREADCRUMB.match(l) for l in texts[TRAD_FILE].split("\n") if "2025" in l),
+    "“大调研”行动形成了多少篇": lambda: absent(r"[\d一二三四五六七八九十]+多?篇", D_FILE) and absent("调研报告", D_FILE),
 }
 
 errors = []
 counts = {}
 ids = []
+used_checks = set()
 rows = [json.loads(l) for l in QFILE.read_text(encoding="utf-8").splitlines() if l.strip()]
 for i, q in enumerate(rows, 1):
     qid = q.get("id")
@@ -63,12 +120,28 @@ for i, q in enumerate(rows, 1):
     if t == "unanswerable":
         if q["docs"] or q["gold"]:
             errors.append(f"{qid}: unanswerable must have empty docs and gold")
-        checks = [f for k, f in UNANSWERABLE_CHECKS.items() if k in q["question"]]
-        if len(checks) != 1:
-            errors.append(f"{qid}: no absence check registered")
-        elif not checks[0]():
-            errors.append(f"{qid}: absence check FAILED (answer may be in corpus)")
+        keys = [k for k in UNANSWERABLE_CHECKS if k in q["question"]]
+        if len(keys) != 1:
+            errors.append(f"{qid}: {len(keys)} absence checks match (need exactly 1): {keys}")
+        else:
+            used_checks.add(keys[0])
+            if not UNANSWERABLE_CHECKS[keys[0]]():
+                errors.append(f"{qid}: absence check FAILED (answer may be in corpus)")
         continue
+    if t == "typo":
+        # note starts "错名→正名；": wrong name in the question, absent from the corpus,
+        # one character off from a real committee name, and no real name in the question
+        m = re.match(r"(\S+?)→(\S+?)；", q["note"])
+        if not m:
+            errors.append(f"{qid}: typo note must start with 错名→正名；")
+        else:
+            wrong, right = m.groups()
+            if wrong not in q["question"] or wrong in ALL or wrong in REPORTS_TOML or right not in ALL + REPORTS_TOML:
+                errors.append(f"{qid}: typo {wrong}→{right} not in question / present in corpus")
+            if len(wrong) != len(right) or sum(a != b for a, b in zip(wrong, right)) != 1:
+                errors.append(f"{qid}: typo {wrong}→{right} is not one character off")
+        if any(name in q["question"] for name in COMMITTEE_NAMES):
+            errors.append(f"{qid}: typo question also names a committee correctly")
     if not q["docs"] or not q["gold"]:
         errors.append(f"{qid}: empty docs/gold")
     reports = set()
@@ -86,6 +159,12 @@ for i, q in enumerate(rows, 1):
             reports.add(report_of(d, n))
         if t == "trad-doc" and not all(d == TRAD_FILE for d, _ in hits):
             errors.append(f"{qid}: trad-doc gold must come from {TRAD_FILE}")
+        # 姜堰 (000) holds a 2024 review and a 2025 plan: a question naming one year
+        # (or of type plan-2025) takes its gold from that year's part
+        if J_FILE in [d for d, _ in hits]:
+            year = "2025" if (t == "plan-2025" or "2025" in q["question"]) else ("2024" if "2024" in q["question"] else None)
+            if year and g not in (JY2025 if year == "2025" else JY2024):
+                errors.append(f"{qid}: gold not in the {year} part of {J_FILE}: {g}")
     if t == "cross-doc" and len(reports) < 2:
         errors.append(f"{qid}: cross-doc gold covers only {reports}")
     # every listed doc should actually hold some gold
@@ -100,8 +179,11 @@ if len({q['question'] for q in rows}) != len(rows):
 for t, m in MIN.items():
     if counts.get(t, 0) < m:
         errors.append(f"type {t}: {counts.get(t, 0)} < {m}")
-if len(rows) < 48:
-    errors.append(f"only {len(rows)} questions")
+for k in UNANSWERABLE_CHECKS:
+    if k not in used_checks:
+        errors.append(f"absence check {k!r} is used by no unanswerable question")
+if len(rows) < MIN_TOTAL:
+    errors.append(f"only {len(rows)} questions (min {MIN_TOTAL})")
 
 print(f"{len(rows)} questions")
 for t in MIN:

@@ -1,43 +1,47 @@
-"""question + SearchResult -> Answer: verbatim sentences of the retrieved passages, each cited.
+"""question + SearchResult -> Answer: verbatim sentences of the retrieved passages, each cited, or an honest "not in the reports".
 
 The default answerer is extractive, so a figure can never be altered: every sentence of
 an answer is an exact slice of a cited passage (`Quote.start/end` index the report file).
-- A question gets at most three sentences, ranked by how many of its terms they hold;
-  a figure question ("多少", "几", "比例", "how many") prefers sentences with a figure.
-  They are shown in citation order, each followed by its [n] marker.
+- Candidate sentences are scored by rag.choose (term coverage with the reports' own wording,
+  answer-type fit, period fit, passage rank); a question gets at most three, shown in citation
+  order, each followed by its [n] marker.
 - A question across committees ("各地…", "分别…", or naming several) gets one line per
   committee: its best sentence, labelled with the committee.
-- When the retriever abstains, the answer says the reports do not contain it and lists
-  the closest passages as "可能相关"; nothing is quoted as an answer.
+- Whether the best sentence answers is decided, not assumed (`_verdict`): a figure question
+  needs a figure attached to the thing asked, a place/organisation/person question a sentence
+  naming one, a question about a year a passage about that year, and every question enough of
+  its terms. Otherwise the answer is RELATED: "the reports do not say", with the closest
+  sentences and passages shown as related, never as the answer. NOT_FOUND when retrieval
+  itself abstained (no report of the committee asked about, key terms absent).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
 from typing import Callable
 
-from rag.lexicon import chinese_terms_for_english
-from rag.records import Answer, Citation, Hit, Quote, SearchResult
-from rag.text import GENERIC_WORDS, has_figure, is_mostly_english, normalize, says_nothing, sentence_spans, tokenize
+from rag.choose import Candidate, candidates, question_terms
+from rag.fit import LOOSE, UNCLEAR
+from rag.question import Asked, read_question
+from rag.records import Answer, Citation, Quote, SearchResult
+from rag.text import normalize
 
+DIRECT = "直接回答"
+RELATED = "相关内容，未直接回答"
+NOT_FOUND = "报告未提及"
 MAX_SENTENCES = 3
 MAX_COMMITTEES = 8
-_FIGURE_QUESTION = re.compile(r"多少|几[个件次项篇名位条批场家人年]?|比例|比率|数字|数据|[率额量]|how many|how much|number|percent|rate", re.I)
 _ACROSS = re.compile(r"各地|各个|各县|各市|各区|各家|哪些地方|哪些政协|哪几个|分别|对比|比较|各政协|都有|都在|each|every|which committees", re.I)
-_NAME_QUESTION = re.compile(r"叫什么|名字|名称|书名|题目|标题|哪位|是谁|请了谁|哪家|哪所|哪个|什么书|什么节目|what is the name|which|who", re.I)
-_HAS_NAME = re.compile(r"《[^》]+》|“[^”]+”")
-_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    hit_rank: int
-    start: int
-    end: int
-    text: str
-    score: float
-    hit: Hit
+# Calibrated on eval/questions.jsonl (even ids; eval/calibrate.py): the least share of a
+# question's term weight the chosen sentence must hold to count as an answer.
+MIN_COVERAGE = 0.05
+_CONFIDENCE_SLOPE = 8.0
+_TYPED = ("place", "organisation", "person", "title", "date", "ordinal", "figures")
+_KIND_WORDS = {
+    "number": "数字", "figures": "数字", "ordinal": "届次或期数", "place": "地点", "organisation": "单位名称",
+    "person": "人名", "title": "名称", "date": "时间",
+}
 
 
 def answer(
@@ -57,72 +61,62 @@ def answer(
     """
     standalone = standalone or question
     if result.abstain or not result.hits:
-        return _abstention(question, standalone, result)
-    terms = _terms(standalone, names, idf)
-    wants = _Wants(
-        figure=bool(_FIGURE_QUESTION.search(standalone)),
-        name=bool(_NAME_QUESTION.search(standalone)),
-        phrases=tuple(normalize(p) for p in _QUOTED.findall(standalone)),
-    )
-    candidates = [c for rank, hit in enumerate(result.hits) for c in _sentences(hit, rank, terms, wants)]
-    if not candidates:
-        return _abstention(question, standalone, result)
-    across = named >= 2 or (named == 0 and _ACROSS.search(standalone) is not None)
-    if across:
-        # "哪些地方开展了“X”": only committees whose sentence names X belong in the list.
-        quoting = [c for c in candidates if any(p in normalize(c.text) for p in wants.phrases)]
-        chosen = _per_committee(quoting or candidates)
-    else:
-        # A question about one committee is answered from that committee's report only.
-        own = [c for c in candidates if named == 1 and c.hit.chunk.report_id == result.hits[0].chunk.report_id]
-        chosen = _best(own or candidates)
-    return _assemble(question, standalone, chosen, labelled=across)
+        return _abstention(question, standalone, result, NOT_FOUND, result.reason)
+    asked = read_question(standalone)
+    pool = candidates(result.hits, question_terms(standalone, names, idf), asked)
+    if not pool:
+        return _abstention(question, standalone, result, NOT_FOUND, "没有找到足以回答的段落")
+    if named >= 2 or (named == 0 and _ACROSS.search(standalone) is not None):
+        return _across(question, standalone, result, pool, asked)
+    # A question about one committee is answered from that committee's report only.
+    own = [c for c in pool if named == 1 and c.hit.chunk.report_id == result.hits[0].chunk.report_id]
+    pool = own or pool
+    chosen = _best(pool)
+    best = max(chosen, key=lambda c: c.score)
+    problem = _verdict(pool, best, asked)
+    confidence = _confidence(best, asked)
+    if problem:
+        return _abstention(question, standalone, result, RELATED, problem, confidence)
+    return _assemble(question, standalone, result, chosen, labelled=False, confidence=confidence)
 
 
-def _terms(question: str, names: tuple[str, ...], idf: Callable[[str], float]) -> dict[str, float]:
-    """Question terms with weights: longer terms say more."""
-    normalized = normalize(question)
-    for name in sorted(names, key=len, reverse=True):
-        normalized = normalized.replace(normalize(name), " ")
-    if is_mostly_english(normalized):
-        normalized += " " + " ".join(chinese_terms_for_english(normalized))
-    return {
-        t: min(len(t), 4) * idf(t)
-        for t in tokenize(normalized)
-        if (not t.isascii() or t.isdigit()) and t not in GENERIC_WORDS
-    }
+def _across(question: str, standalone: str, result: SearchResult, pool: list[Candidate], asked: Asked) -> Answer:
+    # "哪些地方开展了“X”": only committees whose sentence names X belong in the list.
+    quoting = [c for c in pool if any(p in normalize(c.text) for p in asked.phrases)]
+    pool = quoting or pool
+    if asked.kind == "number":
+        pool = [c for c in pool if c.fit >= LOOSE] or pool
+    chosen = _per_committee(pool)
+    confidence = max(_confidence(c, asked) for c in chosen)
+    return _assemble(question, standalone, result, chosen, labelled=True, confidence=confidence)
 
 
-@dataclass(frozen=True, slots=True)
-class _Wants:
-    """What kind of sentence answers the question."""
-
-    figure: bool  # "多少", "几次": a sentence with a figure (a count, not a year)
-    name: bool  # "叫什么", "哪位": a sentence with a 《title》 or “name”
-    phrases: tuple[str, ...]  # “quoted” in the question: a sentence holding them
-
-
-def _sentences(hit: Hit, rank: int, terms: dict[str, float], wants: _Wants):
-    total = sum(terms.values()) or 1.0
-    for at, until in sentence_spans(hit.chunk.text):
-        text = hit.chunk.text[at:until]
-        if says_nothing(text, hit.chunk.headings):
-            continue
-        start = hit.chunk.start + at
-        normalized = normalize(text)
-        overlap = sum(w for t, w in terms.items() if t in normalized) / total
-        score = overlap + 0.15 / (rank + 1)
-        if wants.figure:
-            score += 0.3 if has_figure(text) else -0.3
-        if wants.name and _HAS_NAME.search(text):
-            score += 0.3
-        if any(p in normalized for p in wants.phrases):
-            score += 0.2
-        yield _Candidate(rank, start, start + len(text), text, score, hit)
+def _verdict(pool: list[Candidate], best: Candidate, asked: Asked) -> str:
+    """Why the best sentence does not answer the question, or "" when it does."""
+    kind = _KIND_WORDS.get(asked.kind, "")
+    if asked.years and not any(c.in_period for c in pool):
+        years = "、".join(str(y) for y in asked.years)
+        return f"报告中没有关于{years}年的相关内容"
+    if asked.kind == "number" and not any(c.fit >= UNCLEAR and c.in_period for c in pool):
+        return "报告中没有与所问对象对应的数字"
+    if asked.kind in _TYPED and not any(c.fit >= LOOSE for c in pool):
+        return f"报告中没有找到所问的{kind}"
+    if best.coverage < MIN_COVERAGE:
+        return "相关段落没有直接回答这个问题"
+    if asked.kind == "number" and (best.fit < UNCLEAR or not best.in_period):
+        return "报告中没有与所问对象对应的数字"
+    return ""
 
 
-def _best(candidates: list[_Candidate]) -> list[_Candidate]:
-    ranked = sorted(candidates, key=lambda c: (-c.score, c.hit_rank, c.start))
+def _confidence(best: Candidate, asked: Asked) -> float:
+    """A 0-1 reading of how well the best sentence answers: 0.5 at the coverage threshold."""
+    fit = max(best.fit, 0.0) if asked.kind != "other" else 0.5
+    margin = best.coverage - MIN_COVERAGE + 0.2 * (fit - 0.5) + (0.0 if best.in_period else -0.3)
+    return round(1.0 / (1.0 + math.exp(-_CONFIDENCE_SLOPE * margin)), 3)
+
+
+def _best(pool: list[Candidate]) -> list[Candidate]:
+    ranked = sorted(pool, key=lambda c: (-c.score, c.hit_rank, c.start))
     top = ranked[0]
     chosen = [top]
     for candidate in ranked[1:]:
@@ -133,20 +127,22 @@ def _best(candidates: list[_Candidate]) -> list[_Candidate]:
     return sorted(chosen, key=lambda c: (c.hit_rank, c.start))
 
 
-def _per_committee(candidates: list[_Candidate]) -> list[_Candidate]:
+def _per_committee(pool: list[Candidate]) -> list[Candidate]:
     """The best sentence of each committee among the hits, committees in order of their best hit."""
-    best: dict[str, _Candidate] = {}
-    for candidate in sorted(candidates, key=lambda c: (-c.score, c.hit_rank, c.start)):
+    best: dict[str, Candidate] = {}
+    for candidate in sorted(pool, key=lambda c: (-c.score, c.hit_rank, c.start)):
         best.setdefault(candidate.hit.chunk.report_id, candidate)
     chosen = sorted(best.values(), key=lambda c: c.hit_rank)[:MAX_COMMITTEES]
     return [c for c in chosen if c.score > 0.1] or chosen[:1]
 
 
-def _overlaps(a: _Candidate, b: _Candidate) -> bool:
+def _overlaps(a: Candidate, b: Candidate) -> bool:
     return a.hit.chunk.doc == b.hit.chunk.doc and a.start < b.end and b.start < a.end
 
 
-def _assemble(question: str, standalone: str, chosen: list[_Candidate], labelled: bool) -> Answer:
+def _assemble(
+    question: str, standalone: str, result: SearchResult, chosen: list[Candidate], labelled: bool, confidence: float
+) -> Answer:
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     quotes: list[Quote] = []
@@ -161,12 +157,20 @@ def _assemble(question: str, standalone: str, chosen: list[_Candidate], labelled
         text = "\n".join(f"{q.label}：{q.text}[{q.citation}]" for q in quotes)
     else:
         text = "".join(f"{q.text}[{q.citation}]" for q in quotes)
-    return Answer(question, standalone, text, tuple(quotes), tuple(citations), abstained=False)
+    return Answer(
+        question, standalone, text, tuple(quotes), tuple(citations), abstained=False,
+        verdict=DIRECT, confidence=confidence, reading=result.reading,
+    )
 
 
-def _abstention(question: str, standalone: str, result: SearchResult) -> Answer:
-    reason = result.reason or "没有找到足以回答的段落"
+def _abstention(
+    question: str, standalone: str, result: SearchResult, verdict: str, reason: str, confidence: float = 0.0
+) -> Answer:
+    reason = reason or "没有找到足以回答的段落"
     text = f"所收录的报告中没有找到这个问题的答案（{reason}）。"
     if result.hits:
         text += "以下段落可能相关，仅供参考。"
-    return Answer(question, standalone, text, (), (), abstained=True, related=result.hits[:3], reason=reason)
+    return Answer(
+        question, standalone, text, (), (), abstained=True, related=result.hits[:3], reason=reason,
+        verdict=verdict, confidence=min(confidence, 0.5), reading=result.reading,
+    )

@@ -109,11 +109,12 @@ class Assistant:
         check_question(question)
         standalone, notice = self._standalone(question, list(previous), retriever)
         result = retriever.search(standalone, top_k=10, where=where)
-        named = retriever.named_reports(normalize(standalone))
-        names = tuple(name for rid in named for name in retriever.names_of(rid))
-        extractive = answer(question, result, standalone=standalone, named=len(named), names=names, idf=retriever.idf)
+        naming = retriever.naming(normalize(standalone))
+        names = tuple(name for rid in naming.report_ids for name in retriever.names_of(rid))
+        names += tuple(written for written, _ in naming.readings)
+        extractive = answer(question, result, standalone=standalone, named=len(naming.report_ids), names=names, idf=retriever.idf)
         if self.generator is None or extractive.abstained:
-            yield extractive.text
+            # Nothing is written as it comes: the finished answer is shown at once.
             yield replace(extractive, notice=notice)
             return
         passages = {number: hit.chunk for number, hit in enumerate(result.hits[:_PROMPT_PASSAGES], start=1)}

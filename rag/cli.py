@@ -18,6 +18,7 @@ from pathlib import Path
 from rag.cite import short_source
 from rag.config import Settings, locations_from_env, use_offline_defaults
 from rag.errors import RagError
+from rag.render.data import answer_json, search_json
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,12 +67,16 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="a cited answer: report sentences quoted verbatim, with sources")
     _add_locations(ask)
-    ask.add_argument("question")
+    ask.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
     ask.add_argument("--after", action="append", default=[], metavar="QUESTION",
                      help="an earlier question of the conversation, for follow-ups like 那洪泽区呢？ (repeatable)")
     ask.add_argument("--llm", default=None, metavar="SPEC",
                      help='a language model to write the answer: "openai:<base url>|<model>[|<key env var>]" or '
                           '"transformers:<model dir>" (default: RAG_GENERATOR, else extractive)')
+    ask_output = ask.add_mutually_exclusive_group()
+    ask_output.add_argument("--json", action="store_true", help="print the Answer as one JSON object")
+    ask_output.add_argument("--jsonl", action="store_true",
+                            help="read questions from stdin, one a line (text, or JSON with an id); write one Answer a line")
     ask.set_defaults(run=_cmd_ask)
 
     evaluate = commands.add_parser("eval", help="score a question file with gold evidence")
@@ -148,7 +153,7 @@ def _cmd_search(args) -> int:
     check_question(args.question)
     result = _open(args).search(args.question, top_k=args.top_k)
     if args.json:
-        print(json.dumps(_result_json(result), ensure_ascii=False, indent=1))
+        print(json.dumps(search_json(result), ensure_ascii=False, indent=1))
     else:
         _print_result(result)
     return 0
@@ -160,7 +165,7 @@ def _search_jsonl(retriever, top_k: int | None) -> int:
         line = line.rstrip("\n")
         question, extra = _jsonl_question(line)
         try:
-            row = _result_json(retriever.search(question, top_k=top_k))
+            row = search_json(retriever.search(question, top_k=top_k))
         except RagError as exc:
             row = {"question": question, "abstain": True, "hits": [], "error": str(exc)}
         print(json.dumps({**extra, **row}, ensure_ascii=False), flush=True)
@@ -182,58 +187,63 @@ def _jsonl_question(line: str) -> tuple[str, dict]:
 def _cmd_ask(args) -> int:
     from rag.assistant import Assistant
     from rag.generate import make_generator
-    from rag.render import answer_text
-    from rag.retrieve import check_question
 
-    check_question(args.question)
+    if args.jsonl and args.question:
+        raise RagError("--jsonl reads questions from stdin; don't pass a question too")
+    if not args.jsonl and args.question is None:
+        raise RagError('give a question: rag ask "金湖县政协提案立案多少件？" (or --jsonl to read stdin)')
+    from rag.render import answer_text
+
     settings, corpus, index, _ = _configuration(args)
     generator = make_generator(settings.generator)
     assistant = Assistant(corpus, index, settings, _open(args), generator)
+    if args.jsonl:
+        return _ask_jsonl(assistant)
+    answer = _ask(assistant, args.question, args.after, echo=not args.json)
+    print(json.dumps(answer_json(answer), ensure_ascii=False, indent=1) if args.json else answer_text(answer))
+    return 0
+
+
+def _ask(assistant, question: str, previous: list[str], echo: bool):
+    """The finished Answer; a model's raw text goes to stderr as it comes when `echo`."""
+    from rag.retrieve import check_question
+
+    check_question(question)
     answer = None
-    for item in assistant.ask_stream(args.question, previous=args.after):
+    for item in assistant.ask_stream(question, previous=previous):
         if isinstance(item, str):
-            if generator is not None:
+            if echo:
                 print(item, end="", file=sys.stderr, flush=True)  # the raw stream; the checked answer follows
         else:
             answer = item
-    if generator is not None:
+    if echo and assistant.generator is not None:
         print(file=sys.stderr)
-    print(answer_text(answer))
+    return answer
+
+
+def _ask_jsonl(assistant) -> int:
+    """One Answer line per input line, in order, with one loaded index; a bad line gets an "error"."""
+    for line in sys.stdin:
+        question, extra = _jsonl_question(line.rstrip("\n"))
+        try:
+            row = answer_json(_ask(assistant, question, [], echo=False))
+        except RagError as exc:
+            row = {"question": question, "text": "", "abstained": True, "quotes": [], "citations": [], "error": str(exc)}
+        print(json.dumps({**extra, **row}, ensure_ascii=False), flush=True)
     return 0
 
 
 def _cmd_eval(args) -> int:
+    from rag.assistant import Assistant
     from rag.evaluate import evaluate, format_table, read_questions
 
     questions = read_questions(args.questions)
-    rows = evaluate(_open(args), questions)
+    settings, corpus, index, _ = _configuration(args)
+    retriever = _open(args)
+    assistant = Assistant(corpus, index, settings, retriever)  # extractive: the answers the product gives by default
+    rows = evaluate(retriever, questions, ask=assistant.ask)
     print(json.dumps(rows, ensure_ascii=False) if args.json else format_table(rows))
     return 0
-
-
-def _result_json(result) -> dict:
-    return {
-        "question": result.question,
-        "abstain": result.abstain,
-        **({"reason": result.reason} if result.reason else {}),
-        "hits": [
-            {
-                "doc": h.chunk.doc,
-                "report_id": h.chunk.report_id,
-                "committee": h.chunk.committee,
-                "short_name": h.chunk.short_name,
-                "title": h.chunk.title,
-                "year": h.chunk.year,
-                "heading": h.chunk.heading,
-                "paragraph": h.chunk.paragraph,
-                "text": h.chunk.text,
-                "start": h.chunk.start,
-                "end": h.chunk.end,
-                "score": h.score,
-            }
-            for h in result.hits
-        ],
-    }
 
 
 def _print_result(result) -> None:

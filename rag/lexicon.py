@@ -46,21 +46,49 @@ def chinese_terms_for_english(text: str) -> list[str]:
     The bundled e5 model matches English questions to Chinese passages poorly, and BM25
     not at all; a glossary of CPPCC terms (rag/data/en_zh.tsv) bridges both.
     """
+    return list(dict.fromkeys(term for group in english_term_groups(text) for term in group))
+
+
+def english_term_groups(text: str) -> list[tuple[str, ...]]:
+    """One group of Chinese alternatives per English phrase of `text`: a sentence holding any
+    one of them says what the phrase says ("proposal" → 提案; "visit" → 走访 视察 考察)."""
     words = [_stem(w) for w in _WORDS.findall(text.lower())]
     glossary = _glossary()
     longest = max((len(k) for k in glossary), default=1)
-    terms: list[str] = []
+    groups: list[tuple[str, ...]] = []
     at = 0
     while at < len(words):
         for size in range(min(longest, len(words) - at), 0, -1):
             found = glossary.get(tuple(words[at : at + size]))
             if found:
-                terms.extend(found)
+                groups.append(found)
                 at += size
                 break
         else:
             at += 1
-    return list(dict.fromkeys(terms))
+    return groups
+
+
+@functools.cache
+def _register() -> list[tuple[str, tuple[str, ...]]]:
+    rows = []
+    for line in (Path(__file__).parent / "data" / "register.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            everyday, official = line.split("\t")
+            rows.append((everyday, tuple(official.split())))
+    return sorted(rows, key=lambda row: -len(row[0]))
+
+
+def official_wording(normalized: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(everyday phrase, the reports' words for it) for each phrase of rag/data/register.tsv in a
+    normalised question: "拉投资" → 招商引资 招商 引资. Reports are written in an official register
+    that askers rarely use; the table holds only that register's common pairs, not synonyms at large."""
+    found, taken = [], normalized
+    for everyday, official in _register():
+        if everyday in taken:
+            found.append((everyday, official))
+            taken = taken.replace(everyday, " ")
+    return found
 
 
 def places_before_committee(text: str) -> list[str]:

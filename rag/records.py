@@ -74,6 +74,7 @@ class SearchResult:
     hits: tuple[Hit, ...]
     abstain: bool
     reason: str = ""  # why it abstained, for people reading the output
+    reading: str = ""  # how misspelt committee names were read: "“金胡县”按“金湖县”理解"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,9 @@ class Answer:
     backend: str = "extractive"  # which answerer wrote `text`
     checks: tuple["SentenceCheck", ...] = ()  # per sentence, for generated answers
     notice: str = ""  # e.g. why the language model was not used this time
+    verdict: str = ""  # DIRECT, RELATED or NOT_FOUND (rag.answer): what the reader is looking at
+    confidence: float = 0.0  # how sure the answerer is that the quotes answer the question, 0-1
+    reading: str = ""  # how misspelt committee names were read: "“金胡县”按“金湖县”理解"
 
     @property
     def verified(self) -> bool:

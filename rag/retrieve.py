@@ -18,22 +18,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.committees import Committees, Naming
 from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.embed import Embedder
 from rag.errors import BadQuestion
 from rag.index import Index
-from rag.lexicon import chinese_terms_for_english, places_before_committee
+from rag.lexicon import chinese_terms_for_english
 from rag.records import Hit, ReportMeta, SearchFilter, SearchResult
 from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, matching_text, normalize, tokenize
 
-# "盱眙县政协", "淮安市政协": a committee named by place. Generic words are not places.
-_NAMED_COMMITTEE = re.compile(r"([\u4e00-\u9fff]{2,5}?(?:省|市|县|区|州|盟|旗))(?:政协|委员会)")
-_NOT_A_PLACE = ("各地", "地方", "县区", "市县", "基层", "全国", "全省", "全市", "全县", "全区", "哪个", "哪些", "本市", "该市", "这个", "有的", "两地", "各县", "各市", "各区", "两个")
 _SHORT_QUESTION_TERMS = 5
 _MISSING_SHARE_TO_ABSTAIN = 3  # abstain when at least 1 in 3 terms is missing
 _BM25_MAX_DF = 0.7  # share of chunks above which a token is left out of the BM25 query
 _COUNTED = re.compile(r"[一二三四五六七八九十两几多\d]+[个件次名位项家篇条批场人年]")
-_ADMIN_SUFFIX = re.compile(r"(?:省|市|县|区|州|盟|旗)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +48,8 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.reports = index.reports()
-        self._aliases = _alias_table(self.reports)
+        self.committees = Committees(self.reports)
+        self._aliases = self.committees.aliases
         self._report_rows = index.chunks.report_rows()
         self._vocab = set(index.bm25.vocab_dict)
         self._num_docs = int(index.bm25.scores["num_docs"])
@@ -64,18 +62,28 @@ class Retriever:
     def search(self, question: str, top_k: int | None = None, where: SearchFilter | None = None) -> SearchResult:
         question = check_question(question)
         top_k = top_k or self.settings.top_k
-        normalized = normalize(question)
-        if is_mostly_english(normalized):
-            normalized = f"{normalized} {' '.join(chinese_terms_for_english(normalized))}"
+        written = normalize(question)
+        naming = self.committees.read(written)
+        # Misspelt committee names are searched as read, so that dense and BM25 see the real name.
+        for misspelt, read in naming.readings:
+            written = written.replace(misspelt, read)
+        normalized = written
+        if is_mostly_english(written):
+            normalized = f"{written} {' '.join(chinese_terms_for_english(written))}"
         allowed = self._allowed_rows(where)
-        named = self.named_reports(normalized)
-        unknown = _unknown_committees(normalized, self._aliases)
+        named = list(naming.report_ids)
         ranked = self._fuse(normalized, allowed)
         ranked = _scope(ranked, named, self.index.chunks)
         hits = tuple(Hit(self.index.chunks[s.row], round(s.score, 6)) for s in ranked[:top_k])
-        missing = self._missing_terms(normalized, named)
-        abstain, reason = _should_abstain(ranked[:top_k], named, unknown, missing)
-        return SearchResult(question=question, hits=hits, abstain=abstain, reason=reason)
+        # Only words the asker wrote can be missing facts: a glossary translation of an English
+        # word is one guess among several, and a report lacking it lacks no fact.
+        missing = self._missing_terms(written, named)
+        abstain, reason = _should_abstain(ranked[:top_k], naming, missing)
+        return SearchResult(question=question, hits=hits, abstain=abstain, reason=reason, reading=naming.reading_note)
+
+    def naming(self, normalized: str) -> Naming:
+        """The committees a normalised question names (misspelt ones included) and those it lacks."""
+        return self.committees.read(normalized)
 
     def _fuse(self, normalized: str, allowed: np.ndarray | None) -> list[_Scored]:
         n = len(self.index.chunks)
@@ -172,7 +180,7 @@ class Retriever:
 
     def names_of(self, report_id: str) -> list[str]:
         """Every name a question may use for a report, longest first."""
-        return sorted((name for name, ids in self._aliases.items() if report_id in ids), key=len, reverse=True)
+        return self.committees.names_of(report_id)
 
     def _allowed_rows(self, where: SearchFilter | None) -> np.ndarray | None:
         if where is None or where.is_empty():
@@ -184,16 +192,8 @@ class Retriever:
         return mask
 
     def named_reports(self, normalized: str) -> list[str]:
-        """Reports whose committee the question names, in the order named."""
-        lowered = normalized.lower()
-        found: list[tuple[int, str]] = []
-        for alias, report_ids in self._aliases.items():
-            at = lowered.find(alias)
-            if at >= 0:
-                found.extend((at, rid) for rid in report_ids)
-        ordered = [rid for _, rid in sorted(found)]
-        return list(dict.fromkeys(ordered))
-
+        """Reports whose committee the question names, in the order named (misspelt names read as meant)."""
+        return list(self.committees.read(normalized).report_ids)
 
 def check_question(question: str) -> str:
     """The question stripped, or BadQuestion saying why it cannot be searched."""
@@ -204,40 +204,6 @@ def check_question(question: str) -> str:
         raise BadQuestion(f"the question is {len(question):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}")
     return question
 
-
-def _alias_table(reports: dict[str, ReportMeta]) -> dict[str, list[str]]:
-    """Lower-cased normalised name -> report ids: short name, place, place without its suffix, aliases."""
-    table: dict[str, list[str]] = {}
-    for report_id, meta in reports.items():
-        place = meta.short_name.removesuffix("政协")
-        names = {meta.short_name, place, *meta.aliases}
-        if len(_ADMIN_SUFFIX.sub("", place)) >= 2:
-            names.add(_ADMIN_SUFFIX.sub("", place))
-        for name in names:
-            key = normalize(name).lower().strip()
-            if len(key) >= 2:
-                table.setdefault(key, []).append(report_id)
-    return table
-
-
-def _unknown_committees(normalized: str, aliases: dict[str, list[str]]) -> list[str]:
-    """Committees the question names that no report of the corpus belongs to."""
-    unknown = []
-    for match in _NAMED_COMMITTEE.finditer(normalized):
-        place = match.group(1)
-        stem = _ADMIN_SUFFIX.sub("", place)
-        if any(generic in place for generic in _NOT_A_PLACE):
-            continue
-        if place.lower() in aliases or stem.lower() in aliases:
-            continue
-        # "淮安市洪泽区政协": the regex takes the shortest place, the known one may follow it
-        if any(alias in normalized[match.start() : match.end() + 4].lower() for alias in aliases):
-            continue
-        unknown.append(place)
-    for place in places_before_committee(normalized):
-        if not any(place in alias or alias in place for alias in aliases):
-            unknown.append(place)
-    return list(dict.fromkeys(unknown))
 
 
 def _scope(ranked: list[_Scored], named: list[str], chunks) -> list[_Scored]:
@@ -258,11 +224,11 @@ def _scope(ranked: list[_Scored], named: list[str], chunks) -> list[_Scored]:
     return interleaved + rest
 
 
-def _should_abstain(top: list[_Scored], named: list[str], unknown: list[str], missing: list[str]) -> tuple[bool, str]:
-    """Abstain when the question is about a committee the corpus lacks, or asks a short
-    question whose key terms the named committee's report never uses."""
-    if unknown and not named:
-        return True, f"所收录的报告中没有{'、'.join(unknown)}政协的报告"
+def _should_abstain(top: list[_Scored], naming: Naming, missing: list[str]) -> tuple[bool, str]:
+    """Abstain when the question is about a committee the corpus lacks (not one named as a
+    partner), or asks a short question whose key terms the named committee's report never uses."""
+    if naming.unknown_subjects and not naming.report_ids:
+        return True, f"所收录的报告中没有{'、'.join(naming.unknown_subjects)}政协的报告"
     if not top:
         return True, "没有找到相关段落"
     if missing:

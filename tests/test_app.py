@@ -85,7 +85,7 @@ def test_chat_follow_up_upload_and_filters_in_a_browser(app_url, tmp_path):
         assert "报告：6 份" in page.inner_text("#status")
 
         answer = _ask(page, "金湖县政协提案立案多少件？")
-        assert "159" in answer and "[1]" in answer
+        assert "159" in answer and "[1]" in answer and answer.startswith("直接回答")
         assert "金湖县政协" in page.inner_text("#sources")
         assert "159" in page.inner_text("#sources mark")
         shown = set(page.evaluate("window.__lengths")) - {0, len("正在检索…")}  # a new message, the placeholder
@@ -101,6 +101,12 @@ def test_chat_follow_up_upload_and_filters_in_a_browser(app_url, tmp_path):
         # scripts/screenshot.py refreshes docs/screenshot.png; a test never writes into the repository.
         page.screenshot(path=str(tmp_path / "screenshot.png"), full_page=True)
         assert (tmp_path / "screenshot.png").read_bytes().startswith(b"\x89PNG")
+
+        answer = _ask(page, "金胡县政协提案立案多少件？")  # one character off: read as 金湖县, and said so
+        assert "按“金湖县”理解" in answer and "159" in answer and answer.startswith("直接回答")
+        answer = _ask(page, "盱眙县政协提案立案多少件？")  # no report of 盱眙 yet: declined, nearest passages shown
+        assert answer.startswith("报告未提及") and "没有找到" in answer and "可能相关" in answer
+        assert "[1]" not in answer.split("可能相关")[0]
 
         report = tmp_path / "盱眙县政协2024年工作报告.txt"
         report.write_text(XUYI_REPORT, encoding="utf-8")

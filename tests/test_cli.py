@@ -110,3 +110,34 @@ def test_bad_variable_is_one_line_naming_it(capsys, monkeypatch, built_index):
     monkeypatch.setenv("RAG_VECTOR_STORE", "chroma")
     code, out, err = run(capsys, "search", "提案", "--index", str(built_index))
     assert code == 1 and out == "" and err.count("\n") == 1 and "RAG_VECTOR_STORE='chroma'" in err
+
+
+def test_ask_jsonl_writes_one_answer_a_line_in_order(capsys, monkeypatch, data_index):
+    questions = [
+        '{"id": "a1", "question": "金胡县政协提案立案多少件？"}',  # misspelt: read as 金湖县
+        "",
+        '{"id": "a3", "question": "金湖县政协2021年提案立案多少件？"}',  # a year the report does not cover
+        "盱眙县政协提案立案多少件？",
+    ]
+    code, out, _ = run(capsys, "ask", "--jsonl", "--corpus", str(REPO / "tests" / "data"), "--index", str(data_index),
+                       stdin="\n".join(questions) + "\n", monkeypatch=monkeypatch)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 4
+    first = rows[0]
+    assert first["id"] == "a1" and not first["abstained"] and first["verdict"] == "直接回答"
+    assert "按“金湖县”理解" in first["reading"] and 0.5 < first["confidence"] <= 1
+    quote = first["quotes"][0]
+    assert "159件" in quote["text"] and quote["doc"] == "jinhu_hongze.txt"
+    source = (REPO / "tests" / "data" / quote["doc"]).read_text(encoding="utf-8")
+    assert source[quote["start"]:quote["end"]] == quote["text"] and "金湖县委员会" in quote["citation"]
+    assert rows[1]["abstained"] and "empty" in rows[1]["error"]
+    assert rows[2]["id"] == "a3" and rows[2]["abstained"] and rows[2]["verdict"] != "直接回答"
+    assert "2021" in rows[2]["reason"] and rows[2]["quotes"] == [] and rows[2]["related"]
+    assert rows[3]["abstained"] and rows[3]["verdict"] == "报告未提及" and "盱眙县" in rows[3]["reason"]
+
+
+def test_ask_json_prints_the_answer_record(capsys, monkeypatch, data_index):
+    code, out, _ = run(capsys, "ask", "洪泽区政协通过智慧平台提交提案多少件？", "--json", "--corpus", str(REPO / "tests" / "data"),
+                       "--index", str(data_index), monkeypatch=monkeypatch)
+    answer = json.loads(out)
+    assert code == 0 and "91件" in answer["text"] and answer["citations"][0]["short_name"] == "洪泽区政协"

@@ -122,7 +122,7 @@ def test_plain_text_answer_holds_what_the_chat_shows(data_assistant):
     """`rag ask` prints answer_text: the chat message's parts, unescaped, one source a line."""
     answer = data_assistant.ask("那洪泽区呢？", previous=["金湖县政协提案立案多少件？"])
     text = answer_text(answer)
-    assert text.startswith(f"按“{answer.standalone}”理解\n\n{answer.text}\n\n来源：\n[1] 洪泽区政协《")
+    assert text.startswith(f"直接回答（把握 {answer.confidence:.0%}）\n\n按“{answer.standalone}”理解\n\n{answer.text}\n\n来源：\n[1] 洪泽区政协《")
     assert "\\" not in text and "*" not in text
     unmarked = re.sub(r"\*|\\(.)", lambda m: m.group(1) or "", answer_markdown(answer))
     assert unmarked.replace("来源：", "来源：\n").replace("；[", "\n[") == text
@@ -131,7 +131,7 @@ def test_plain_text_answer_holds_what_the_chat_shows(data_assistant):
 def test_plain_text_abstention_lists_related_passages(data_assistant):
     answer = data_assistant.ask("盱眙县政协立案提案多少件？")
     lines = answer_text(answer).split("\n")
-    assert lines[0].startswith("所收录的报告中没有找到") and "可能相关（仅供参考，不是答案）：" in lines
+    assert lines[0] == "报告未提及" and lines[2].startswith("所收录的报告中没有找到") and "可能相关（仅供参考，不是答案）：" in lines
     assert lines[-1].startswith(f"{len(answer.related)}. ") and "来源" not in answer_text(answer)
 
 
@@ -150,7 +150,7 @@ def test_abstention_lists_related_passages_without_marks(data_assistant):
     answer = data_assistant.ask("盱眙县政协立案提案多少件？")
     assert answer.abstained
     shown = _visible_text(answer_markdown(answer))
-    assert shown.startswith("所收录的报告中没有找到")
+    assert shown.startswith("报告未提及\n所收录的报告中没有找到")
     assert "可能相关" in shown and "[1]" not in shown
     page = _Page(source_cards_html(answer))
     assert page.marks == [] and page.passages == [h.chunk.text for h in answer.related]

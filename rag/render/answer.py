@@ -60,8 +60,15 @@ def error_markdown(message: str) -> str:
 
 def _parts(answer: Answer, style: _Style) -> list[str]:
     parts = []
+    if answer.verdict and not answer.checks:
+        # What the reader is looking at, before reading it: a direct answer, related content that
+        # does not answer, or nothing in the reports.
+        sure = style.aside(f"（把握 {answer.confidence:.0%}）") if answer.verdict == "直接回答" else ""
+        parts.append(style.label(answer.verdict) + sure)
     if answer.notice:
         parts.append(style.aside(answer.notice))
+    if answer.reading:
+        parts.append(style.aside(answer.reading))
     if answer.standalone.strip() != answer.question.strip():
         parts.append(style.aside(f"按“{answer.standalone}”理解"))
     if answer.checks:

@@ -1,0 +1,104 @@
+"""A question + its search hits -> candidate answer sentences, scored.
+
+A sentence of a retrieved passage is a candidate; its score adds
+- term coverage: the share of the question's content terms it holds, weighted by length and
+  rarity (idf), where a term may be met by any of its alternatives: the reports' official words
+  for an everyday phrase (rag/data/register.tsv) or the Chinese words for an English phrase;
+- the rank of its passage;
+- answer-type fit (rag.fit): a figure attached to the thing counted, a place, organisation,
+  person, title or date when the question asks for one;
+- “quoted” phrases of the question that it holds;
+- period fit (rag.period): its section is about the year asked, or about plans when plans are asked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from rag.fit import fits
+from rag.lexicon import english_term_groups, official_wording
+from rag.period import Period, period_of
+from rag.question import Asked
+from rag.records import Hit
+from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, normalize, says_nothing, sentence_spans, tokenize
+
+_FIT_WEIGHT = 0.35
+_PHRASE_BONUS = 0.2
+_PERIOD_BONUS, _PERIOD_PENALTY = 0.1, 0.3
+_RANK_WEIGHT = 0.15
+
+_YEAR_TERM = re.compile(r"(?:19|20)\d\d年?")
+Terms = list[tuple[tuple[str, ...], float]]  # (alternatives, weight)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    hit_rank: int
+    start: int  # offsets in the report file
+    end: int
+    text: str
+    score: float
+    coverage: float  # share of the question's term weight the sentence holds
+    fit: float  # rag.fit: 1 holds the kind of answer asked for, below 0 does not
+    in_period: bool  # about the year (or plans) asked, or no year asked
+    period: Period
+    hit: Hit
+
+
+def question_terms(question: str, names: tuple[str, ...], idf: Callable[[str], float]) -> Terms:
+    """The question's content terms with weights: longer and rarer terms say more."""
+    normalized = normalize(question)
+    for name in sorted(names, key=len, reverse=True):
+        normalized = normalized.replace(normalize(name), " ")
+    groups: list[tuple[str, ...]] = []
+    for everyday, official in official_wording(normalized):
+        normalized = normalized.replace(everyday, " ")
+        groups.append((everyday, *official))
+    if is_mostly_english(normalized):
+        # "Duji District CPPCC": 区 and 政协 are in every sentence of the committee's report.
+        groups.extend(g for g in english_term_groups(normalized) if any(len(t) > 1 and t not in GENERIC_WORDS for t in g))
+    # A year says when, not what: rag.period weighs it; as a term it would favour any sentence
+    # that mentions the year ("2025年是…收官之年") over the one about the thing asked.
+    groups.extend(
+        (t,) for t in tokenize(normalized)
+        if (not t.isascii() or t.isdigit()) and t not in GENERIC_WORDS and not _YEAR_TERM.fullmatch(t)
+    )
+    terms: dict[tuple[str, ...], float] = {}
+    for group in groups:
+        terms[group] = max(min(len(t), 4) * idf(t) for t in group)
+    return list(terms.items())
+
+
+def candidates(hits: tuple[Hit, ...], terms: Terms, asked: Asked) -> list[Candidate]:
+    return [c for rank, hit in enumerate(hits) for c in _sentences(hit, rank, terms, asked)]
+
+
+def _sentences(hit: Hit, rank: int, terms: Terms, asked: Asked):
+    total = sum(w for _, w in terms) or 1.0
+    period = period_of(hit.chunk)
+    for at, until in sentence_spans(hit.chunk.text):
+        text = hit.chunk.text[at:until]
+        if says_nothing(text, hit.chunk.headings):
+            continue
+        start = hit.chunk.start + at
+        normalized = normalize(text)
+        coverage = sum(w for group, w in terms if any(t in normalized for t in group)) / total
+        fit = fits(text, asked)
+        in_period = _in_period(normalized, period, asked)
+        score = coverage + _RANK_WEIGHT / (rank + 1) + _FIT_WEIGHT * fit
+        if any(p in normalized for p in asked.phrases):
+            score += _PHRASE_BONUS
+        if asked.years:
+            score += _PERIOD_BONUS if in_period else -_PERIOD_PENALTY
+        elif asked.plan and period.plan:
+            score += _PERIOD_BONUS  # "计划…" prefers the plan part, but a result may still answer it
+        yield Candidate(rank, start, start + len(text), text, score, coverage, fit, in_period, period, hit)
+
+
+def _in_period(normalized: str, period: Period, asked: Asked) -> bool:
+    """About the year asked: its section's year, or the year written in it."""
+    if asked.years:
+        return period.year in asked.years or any(int(y) in asked.years for y in YEAR.findall(normalized))
+    return True

@@ -1,0 +1,124 @@
+"""A sentence + what a question asks (rag.question.Asked) -> whether the sentence holds that kind of answer.
+
+- A figure question is answered by a number attached to the thing asked: "提案立案159件" answers
+  "提案立案多少件", "收到建议32件" does not, nor does "16名市一级党政负责人" answer "多少名委员".
+  A figure is attached when the counted word stands in the figure's clause before it, or right
+  after it ("23名文史委员"); it counts something else when another noun follows it or its
+  counting word is of another kind (件 is not 名).
+- A place, organisation or person question needs a sentence naming one (jieba's part-of-speech
+  tags ns/nt/nr, or the words such names end with: 镇/村/街道…, 公司/协会/研究院…).
+- A title question needs a 《title》 or a “named” thing; a date question a date.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from rag.question import Asked, same_count
+from rag.text import figure_spans, normalize, segmenter
+
+# ATTACHED: holds the answer; LOOSE: a figure of the right kind, counting nothing named; UNCLEAR: a
+# figure whose clause names other things; NONE: no answer of the kind; OTHER: counts something else.
+ATTACHED, LOOSE, UNCLEAR, NONE, OTHER = 1.0, 0.3, 0.0, -0.6, -1.0
+_CLAUSE_BREAK = re.compile(r"[，,；;。：:、]")
+_COUNTING_WORD = re.compile(r"(场次|人次|万元|亿元|名|件|篇|项|家|场|次|批|条|期|位|个|人|所|座|户|元|天|年|倍|%)$")
+_PLACE_END = re.compile(r"[\u4e00-\u9fff]{1,8}(?:镇|村|街道|社区|乡|园区|开发区|新区|市|县|区|省|基地|馆|园|广场|小区|校区|湖|河|山)")
+# Endings of named organisations; generic ones (企业, 中心, 局) name no one in particular.
+_ORGANISATION_END = re.compile(
+    r"[\u4e00-\u9fff]{2,12}(?:公司|集团|银行|协会|商会|学会|研究院|研究会|大学|学院|学校|医院|基金会|工作室|联合会|合作社|五局|集团)"
+)
+# The bodies every report names: no answer to "哪家/哪个单位".
+_EVERYWHERE = re.compile(r"政协|委员会|[省市县区]委|政府|党组|人大")
+# A person's name starts with a family name; jieba's "nr" alone also tags 特邀, 洪泽.
+_FAMILY_NAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤闵晁"
+    "纪常康施牛洪文庞樊兰殷葛季倪鲁柳翟凌欧耿关尚靳盛梅甘包宁祝于单车温项涂裴"
+)
+_TITLE = re.compile(r"《[^》]+》|“[^”]{2,}”|「[^」]{2,}」")
+_DATE = re.compile(r"\d{1,2}月(?:\d{1,2}日)?|\d{4}年\d{1,2}月|[一二三四五六七八九十]+月|年初|年底|年末|上半年|下半年|期间")
+_INSTITUTION = re.compile(r"政协|委员会")
+_ORDINAL = re.compile(r"第[一二三四五六七八九十百\d]+")
+
+
+def fits(sentence: str, asked: Asked) -> float:
+    """How well `sentence` (as written) holds the kind of answer `asked` wants: 1 holds it, below 0 does not."""
+    text = normalize(sentence)
+    if asked.kind == "number":
+        return figure_fit(text, asked)
+    if asked.kind == "figures":
+        return ATTACHED if figure_spans(text) else NONE
+    if asked.kind == "ordinal":
+        return ATTACHED if _ORDINAL.search(text) else NONE
+    if asked.kind == "title":
+        return ATTACHED if _TITLE.search(text) else NONE
+    if asked.kind == "date":
+        return ATTACHED if _DATE.search(text) else NONE
+    if asked.kind == "place" and asked.place_unit:
+        # "哪个街道" is answered by a name ending in 街道, not by any place
+        return ATTACHED if re.search(rf"[\u4e00-\u9fff]{{2,6}}{asked.place_unit}", text) else NONE
+    if asked.kind in ("place", "organisation", "person"):
+        return ATTACHED if asked.kind in _entities(text) else NONE
+    return 0.0
+
+
+def figure_fit(text: str, asked: Asked) -> float:
+    """The best fit among the figures of normalised `text` (NONE when it holds no figure)."""
+    best = NONE
+    for start, end in figure_spans(text):
+        best = max(best, _one_figure(text, start, end, asked))
+    return best
+
+
+def _one_figure(text: str, start: int, end: int, asked: Asked) -> float:
+    unit = _COUNTING_WORD.search(text[start:end])
+    if asked.counting_word and unit and unit.group(1) != "%" and not same_count(asked.counting_word, unit.group(1)):
+        return OTHER
+    if not asked.counted:
+        return ATTACHED if (unit or not asked.counting_word) else LOOSE
+    before = _CLAUSE_BREAK.split(text[:start])[-1]
+    after = _CLAUSE_BREAK.split(text[end:])[0][:8]
+    if any(word in before or after.startswith(word) or word in after[:6] for word in asked.counted):
+        return ATTACHED
+    noun_after = _first_noun(after)
+    if noun_after and not any(noun_after in word or word in noun_after for word in asked.counted):
+        return OTHER
+    return UNCLEAR if _first_noun(before, skip=True) else LOOSE
+
+
+def _first_noun(text: str, skip: bool = False) -> str:
+    """The noun `text` starts with, past numerals, measure words and single characters
+    ("市一级党政负责人" → 党政); with `skip`, the first noun anywhere in it."""
+    import jieba.posseg
+
+    segmenter()
+    for word in jieba.posseg.cut(text):
+        # jieba tags fixed phrases "l" (意见建议) and abbreviations "j" (社情民意): nouns here too.
+        if word.flag.startswith(("n", "l", "j")) and word.flag != "ns" and len(word.word) >= 2:
+            return word.word
+        if not (skip or len(word.word) == 1 or word.flag.startswith(("a", "b", "m", "q"))):
+            return ""
+    return ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _entities(text: str) -> frozenset[str]:
+    """The kinds of named thing normalised `text` holds: place, organisation, person."""
+    import jieba.posseg
+
+    segmenter()
+    kinds = set()
+    for word in jieba.posseg.cut(text):
+        if len(word.word) < 2 or _EVERYWHERE.search(word.word):
+            continue
+        if word.flag == "ns":
+            kinds.add("place")
+        elif word.flag == "nt":
+            kinds.add("organisation")
+        elif word.flag == "nr" and len(word.word) <= 3 and word.word[0] in _FAMILY_NAMES:
+            kinds.add("person")
+    if any(not _INSTITUTION.search(m.group()) for m in _PLACE_END.finditer(text)):
+        kinds.add("place")
+    if any(not _EVERYWHERE.search(m.group()) for m in _ORGANISATION_END.finditer(text)):
+        kinds.add("organisation")
+    return frozenset(kinds)

@@ -1,0 +1,130 @@
+"""A question -> what a sentence must hold to answer it: the expected answer type, for a figure
+the thing counted and its counting word, the years asked about, and whether it asks about plans.
+
+The type is read from the question's own words, which are few and stable in Chinese ("多少",
+"哪里", "哪家企业", "是谁", "叫什么"), and their English equivalents:
+- number: 多少, 几+counting word, 比例/率, how many/much, what percentage
+- place: 哪里/哪儿/什么地方/哪个地方/哪几个地方/去了哪/where
+- organisation: 哪家/哪个单位/部门/企业/机构/学校…, which company/department/organisation
+- person: 是谁/谁/哪位/哪些人, who
+- title: 叫什么/名称/书名/题目/什么文件/什么活动/什么工作法/what is … called
+- date: 什么时候/何时/哪天/几月/哪一年/when
+- figures: "给我几个…的数字", "具体数据": sentences holding figures on the topic
+- ordinal: 第几期/第几届: a sentence with 第N
+Otherwise "other": practices, reasons, descriptions, judged by content words alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text import YEAR, normalize, segmenter
+
+# "哪几件", "那几个头头" ask which, not how many; "第几期" asks an ordinal.
+_NUMBER = re.compile(
+    r"多少|(?<![哪那这第])几(?:个|件|次|项|篇|名|位|条|批|场|家|人|期|所|户|年|天|万|亿|成|倍|起)|比例|比率|百分之几|[率额量](?:是|为|有|达到)?多|"
+    r"how many|how much|what percentage|what share|number of",
+    re.I,
+)
+# "给我几个…的数字", "具体数字": any figures on the topic, not one count.
+_FIGURES = re.compile(r"数字|数据|figures|statistics|numbers", re.I)
+_ORDINAL = re.compile(r"第几|哪一届|哪一期|which (?:session|edition|round)", re.I)
+_PLACE = re.compile(
+    r"哪里|哪儿|什么地方|哪(?:个|些|几个|两个|三个)?地方|去了哪|在哪|到哪|赴哪|哪座城市|"
+    r"哪(?:个|些|一个)(?P<unit>城市|街道|镇|乡|村|社区|园区|县|区|市|省)|where",
+    re.I,
+)
+_ORGANISATION = re.compile(
+    r"哪(?:家|个|些|所)(?:企业|公司|单位|部门|机构|学校|医院|银行|协会|商会|组织|平台)?(?:企业|公司|单位|部门|机构|学校|医院|银行|协会|商会|组织)|"
+    r"哪家|什么(?:单位|部门|企业|机构|组织)|which (?:company|enterprise|firm|department|organi[sz]ation|body|unit)",
+    re.I,
+)
+_PERSON = re.compile(r"是谁|谁|哪位|哪些人|哪几位|\bwho\b|\bwhom\b", re.I)
+_TITLE = re.compile(
+    r"叫什么|名字|名称|书名|题目|标题|什么(?:书|文集|文件|节目|品牌|栏目|奖|称号|工作法)|"
+    r"what (?:is|was|were|are) (?:the )?(?:name|title)|called|titled|named",
+    re.I,
+)
+_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月|哪个月|哪一年|哪年|\bwhen\b|what date", re.I)
+_PLAN = re.compile(r"计划|打算|安排|将要|准备|谋划|部署|明年|今后|下一步|要(?:做|搞|开展|创新|推进)|\bplan|\bwill\b|next year", re.I)
+_COUNTING_WORD = "场次|人次|万元|亿元|个|件|次|名|位|项|家|篇|条|批|场|人|期|所|户|座|元|天|年"
+_COUNTED_AFTER = re.compile(rf"(?:多少|几)({_COUNTING_WORD})?([\u4e00-\u9fff]{{1,10}})?")
+# Counting words that stand for one another: 件 and 项 both count proposals, 名/位/人 people.
+# 个 counts anything (问题60个 answers "几件事").
+_SAME_COUNT = ({"件", "项", "条", "份", "篇", "起"}, {"名", "位", "人", "人次"}, {"次", "场", "场次", "期", "轮"}, {"家", "所", "座", "户"})
+_NOT_COUNTED = frozenset("政协 委员会 工作 情况 一共 总共 累计 全年 今年 去年 分别 具体".split())
+# Verbs say what was done, not what was counted ("召开了多少次会议": 会议 is counted).
+_ACTIONS = frozenset(
+    """召开 开展 组织 撰写 举办 参加 参与 完成 提交 收到 解决 变成 帮助 形成 推动 推出 开通 印发 出台 建立 设立
+    走访 调研 视察 接待 培训 邀请 征集 报送 采用 转报 刊登 讲述 实现 达到 发挥 提出 开设 累计 有 是 帮 办 搞 做""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    kind: str  # figures | number | ordinal | place | organisation | person | title | date | other
+    counting_word: str = ""  # 件 in "多少件提案"
+    counted: tuple[str, ...] = ()  # what the number must count: ("提案",)
+    years: tuple[int, ...] = ()
+    plan: bool = False  # asks what a committee will do
+    phrases: tuple[str, ...] = ()  # “quoted” in the question, normalised
+    place_unit: str = ""  # 街道 in "哪个街道": the kind of place named in the answer
+
+
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
+
+
+def read_question(question: str) -> Asked:
+    """What `question` (as asked, any script) expects an answer sentence to hold."""
+    text = normalize(question)
+    kind = _kind(text)
+    counting_word, counted = _counted(text) if kind == "number" else ("", ())
+    years = tuple(sorted({int(y) for y in YEAR.findall(text)}))
+    phrases = tuple(normalize(p) for p in _QUOTED.findall(question))
+    unit = _PLACE.search(text) if kind == "place" else None
+    place_unit = (unit.group("unit") or "") if unit else ""
+    return Asked(kind, counting_word, counted, years, bool(_PLAN.search(text)), phrases, place_unit.replace("城市", "市"))
+
+
+def _kind(text: str) -> str:
+    # A figure question may also say "哪家" ("哪家企业投资了多少亿元"): the figure is what is asked.
+    for kind, pattern in (("figures", _FIGURES), ("ordinal", _ORDINAL), ("number", _NUMBER), ("title", _TITLE), ("organisation", _ORGANISATION),
+                          ("person", _PERSON), ("place", _PLACE), ("date", _DATE)):
+        if pattern.search(text):
+            return kind
+    return "other"
+
+
+def _counted(text: str) -> tuple[str, tuple[str, ...]]:
+    """The counting word and the nouns a figure question counts: "提案立案多少件" → (件, 提案 立案)."""
+    match = _COUNTED_AFTER.search(text)
+    if not match:
+        return "", ()
+    counting_word = match.group(1) or ""
+    after = _nouns(match.group(2) or "", until_verb=True)[:3]
+    clause_start = max(text.rfind(p, 0, match.start()) for p in "，,。？?；;、 ") + 1
+    before = _nouns(text[clause_start : match.start()])[-2:]
+    return counting_word, tuple(dict.fromkeys(after + before))
+
+
+def _nouns(text: str, until_verb: bool = False) -> list[str]:
+    """Content words that can be counted, proper names of places and people left out."""
+    import jieba.posseg
+
+    segmenter()
+    nouns = []
+    for word in jieba.posseg.cut(text):
+        if until_verb and nouns and (word.word in _ACTIONS or word.flag.startswith(("v", "p"))):
+            break  # "多少名委员在公众号分享…": what is counted ends where the action begins
+        text = word.word.replace("政协", "")  # 政协委员 counts 委员
+        if word.flag in ("ns", "nr", "nz", "nt") or text in _ACTIONS or text in _NOT_COUNTED:
+            continue
+        if word.flag.startswith(("n", "v", "j", "l", "i")) and len(text) >= 2:
+            nouns.append(text)
+    return nouns
+
+
+def same_count(a: str, b: str) -> bool:
+    """Whether counting words `a` and `b` can count the same thing (件/项, 名/位/人)."""
+    return a == b or "个" in (a, b) or any(a in group and b in group for group in _SAME_COUNT)

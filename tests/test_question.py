@@ -1,0 +1,78 @@
+"""What a question asks for (rag.question), whether a sentence holds it (rag.fit), and the
+period a passage is about (rag.period). Cases written for each pattern of the issue."""
+
+from dataclasses import replace
+
+import pytest
+
+from rag.fit import LOOSE, UNCLEAR, fits
+from rag.period import period_of
+from rag.question import read_question
+from rag.records import Chunk
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("金湖县政协提案立案多少件？", "number"),
+    ("How many proposals were filed?", "number"),
+    ("姜堰区委区政府主要领导领衔督办了哪几件提案？", "other"),  # which ones, not how many
+    ("镇江市政协举办的是第几期培训班？", "ordinal"),
+    ("写讲话稿要用，给我几个宣传工作的数字", "figures"),
+    ("委员工委组织委员去了哪里开展学习？", "place"),
+    ("哪个街道组织了议事月活动？", "place"),
+    ("委员帮助对接了哪家企业？", "organisation"),
+    ("政协讲坛邀请了谁作报告？", "person"),
+    ("Who gave the lecture?", "person"),
+    ("金湖政协编撰的文集叫什么？", "title"),
+    ("杜集区政协如何推进作风建设？", "other"),
+])
+def test_the_expected_answer_type_is_read_from_the_question_words(question, kind):
+    assert read_question(question).kind == kind
+
+
+def test_a_figure_question_knows_what_it_counts():
+    asked = read_question("海安市有多少名政协委员参加了协商议事活动？")
+    assert (asked.counting_word, asked.counted) == ("名", ("委员",))
+    assert read_question("姜堰区政协2025年有什么计划？").years == (2025,)
+    assert read_question("杜集区政协明年打算做什么？").plan
+
+
+@pytest.mark.parametrize("question, sentence, attached", [
+    ("提案立案多少件？", "县政协十一届二次会议提案立案159件,办结率和满意率均为100%。", True),
+    ("提案立案多少件？", "全年收到意见建议32件,全部办结。", False),  # counts 建议
+    ("有多少名委员参加？", "目前,16名市一级党政负责人参与了协商议事活动。", False),  # counts 负责人
+    ("有多少名委员参加？", "组织委员56名参加视察。", True),
+    ("帮企业解决了多少件难题？", "协调解决企业消防验收、人才引进等难题44个。", True),  # 个 counts anything
+    ("提案立案多少件？", "组织委员开展读书活动。", False),  # no figure at all
+])
+def test_a_figure_answers_only_when_attached_to_the_thing_counted(question, sentence, attached):
+    fit = fits(sentence, read_question(question))
+    assert (fit >= LOOSE) is attached, fit
+
+
+def test_a_figure_of_another_kind_is_below_any_answer():
+    assert fits("累计走访企业30次。", read_question("走访了多少家企业？")) < UNCLEAR
+
+
+@pytest.mark.parametrize("question, sentence, holds", [
+    ("邀请了谁作专题报告？", "邀请周恩来生前秘书纪东作专题报告。", True),
+    ("邀请了谁作专题报告？", "举办第四期委员履职能力提升培训班和党务干部专题培训。", False),
+    ("哪个街道组织了议事月活动？", "黎城街道组织开展民生专题协商议事月活动。", True),
+    ("哪个街道组织了议事月活动？", "组织委员参与民生专题协商议事月活动。", False),
+    ("视察了哪家企业？", "组织委员走进江苏台华新材料有限公司视察。", True),
+    ("视察了哪家企业？", "在县委的坚强领导下,组织委员调研委员企业。", False),
+    ("编撰的文集叫什么？", "编撰出版《金湖政协文史》文集。", True),
+])
+def test_entity_questions_need_a_sentence_naming_one(question, sentence, holds):
+    assert (fits(sentence, read_question(question)) >= LOOSE) is holds
+
+
+def _chunk(headings, year=2024, kind="工作报告"):
+    return Chunk("id", "r", "r.txt", "委员会", "姜堰区政协", "报告", year, kind, headings, 1, 0, 2, "正文")
+
+
+def test_a_passage_is_about_the_year_and_part_of_its_section():
+    assert period_of(_chunk(("2024年工作回顾", "一、把牢履职方向"))) == replace(period_of(_chunk(())), plan=False)
+    plan = period_of(_chunk(("2025年工作安排", "二、聚焦中心大局")))
+    assert (plan.year, plan.plan, plan.label) == (2025, True, "2025年计划")
+    whole_plan = period_of(_chunk(("一、强化思想引领",), year=2025, kind="工作谋划"))
+    assert (whole_plan.year, whole_plan.plan) == (2025, True)
