@@ -138,7 +138,8 @@ class Assistant:
             except (GenerationError, RagError) as exc:
                 log.warning("language model could not rewrite the follow-up: %s", exc)
         standalone = standalone_question(
-            question, previous, retriever.named_reports, retriever.names_of, lambda rid: retriever.reports[rid].short_name
+            question, previous, retriever.named_reports, retriever.names_of, lambda rid: retriever.reports[rid].short_name,
+            retriever.reports_with,
         )
         return standalone, ""
 

@@ -6,6 +6,11 @@ Without a language model, history is used in two narrow, predictable ways:
   replaced by the new one ("洪泽区政协提案立案多少件？").
 - A short elliptical question naming no committee ("那办结率呢？") keeps the previous
   question's committees: their names are put in front of it.
+- The topic carried to another committee leaves out the first committee's own words: a
+  word of the previous question that only the previous committee's report uses ("委员工委",
+  海安's body) names that committee's body, not the topic, and the new committee's report
+  lacks it; the rest of the question is carried ("那金湖县呢？" after "海安委员工委组织了
+  多少次视察？" asks about 金湖's 视察).
 Anything longer, or a first question, is searched as it is.
 """
 
@@ -14,11 +19,12 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from rag.text import normalize
+from rag.text import normalize, tokenize
 
 _SHORT = 16  # characters; longer questions carry their own context
 # Only a question that reads as elliptical is a follow-up; "镇江市政协新增设了哪个界别？" is not.
 _ELLIPTICAL = re.compile(r"^(那么|那|还有|另外|and\b|what about|how about)|呢\s*[？?]?\s*$", re.I)
+_BODY = re.compile(r".(?:委|办|室|组|部|处|中心|委员会)$")
 _FILLER = re.compile(r"^(那么|那|还有|另外|and|what about|how about)\s*|[呢吗啊呀嘛？?。！!，,\s]+$", re.I)
 
 
@@ -28,18 +34,20 @@ def standalone_question(
     named_reports: Callable[[str], list[str]],
     names_of: Callable[[str], list[str]],
     short_name_of: Callable[[str], str],
+    reports_with: Callable[[str], set[str]] | None = None,
 ) -> str:
     """`previous`: earlier questions of the conversation, oldest first, as asked.
 
     `named_reports(text)` gives the reports a text names; `names_of(report_id)` every name
-    a question may use for it (longest first); `short_name_of(report_id)` its display name.
+    a question may use for it (longest first); `short_name_of(report_id)` its display name;
+    `reports_with(word)` the reports whose text holds a word (None: keep every word).
     """
     question = question.strip()
     if not previous or len(question) > _SHORT or not _ELLIPTICAL.search(question):
         return question
     before = previous[-1]
     for earlier in previous[:-1][-3:]:  # the previous question may itself have been a follow-up
-        before = standalone_question(before, [earlier], named_reports, names_of, short_name_of)
+        before = standalone_question(before, [earlier], named_reports, names_of, short_name_of, reports_with)
     now_named = named_reports(normalize(question))
     then_named = named_reports(normalize(before))
     if not then_named and not now_named:
@@ -57,7 +65,20 @@ def standalone_question(
         for report_id in now_named:
             for name in names_of(report_id):
                 rest = normalize(rest).replace(normalize(name), "")
+        if reports_with is not None:
+            topic = _without_own_words(topic, set(then_named), set(now_named), reports_with)
         who = "、".join(short_name_of(r) for r in now_named)
         return f"{who}{rest}{topic.strip()}"
     who = "、".join(short_name_of(r) for r in then_named)
     return f"{who}{core}"
+
+
+def _without_own_words(topic: str, then: set[str], now: set[str], reports_with: Callable[[str], set[str]]) -> str:
+    """`topic` less the names of bodies (…委, …办, …室) that only the earlier committees' reports
+    use and the new ones lack. Other words stay: a practice only one committee has ("云协商")
+    is the topic itself, and asking the new committee about it is what the follow-up means."""
+    for word in sorted(set(tokenize(normalize(topic))), key=len, reverse=True):
+        having = reports_with(word)
+        if _BODY.search(word) and having and having <= then and not having & now:
+            topic = topic.replace(word, "") if word in topic else normalize(topic).replace(word, "")
+    return topic

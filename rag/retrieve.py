@@ -145,13 +145,13 @@ class Retriever:
         years = {str(self.reports[rid].year) for rid in named if self.reports[rid].year}
         missing = []
         for t in terms:
-            having = self._reports_with(t)
+            having = self.reports_with(t)
             # A year the named reports neither cover nor mention is missing even if no report has it.
             if having.isdisjoint(named) and (having.difference(named) or (YEAR.fullmatch(t) and t not in years)):
                 missing.append(t)
         return missing if len(missing) * _MISSING_SHARE_TO_ABSTAIN >= len(terms) else []
 
-    def _reports_with(self, term: str) -> set[str]:
+    def reports_with(self, term: str) -> set[str]:
         """The reports whose matching text contains `term`.
 
         Above `exact_threshold` chunks every report's text would take gigabytes, so the

@@ -42,3 +42,25 @@ def test_another_topic_keeps_the_previous_committee(rewrite):
 )
 def test_other_questions_are_searched_as_asked(rewrite, question, previous):
     assert rewrite(question, previous) == question
+
+
+def test_a_body_only_the_first_committee_has_is_not_carried(data_retriever):
+    """A word naming a body (…委) that only the first committee's report uses is left behind;
+    a word the new committee's report also uses is carried."""
+    retriever = data_retriever
+    own_body = next(
+        (w for rid in retriever.reports for w in ("委员工委", "工委", "经科委", "文史委")
+         if retriever.reports_with(w) == {rid}),
+        None,
+    )
+    assert own_body, "tests/data should hold a body named in one report only"
+    owner = next(iter(retriever.reports_with(own_body)))
+    other = next(rid for rid in retriever.reports if rid != owner and retriever.reports[rid].short_name != retriever.reports[owner].short_name)
+    first = f"{retriever.reports[owner].short_name}{own_body}组织了多少次视察？"
+    follow = f"那{retriever.reports[other].short_name}呢？"
+    rewritten = standalone_question(
+        follow, [first], retriever.named_reports, retriever.names_of, lambda rid: retriever.reports[rid].short_name,
+        retriever.reports_with,
+    )
+    assert rewritten.startswith(retriever.reports[other].short_name)
+    assert own_body not in rewritten and "视察" in rewritten
