@@ -58,7 +58,10 @@ def question_terms(question: str, names: tuple[str, ...], idf: Callable[[str], f
         groups.append((everyday, *official))
     if is_mostly_english(normalized):
         # "Duji District CPPCC": 区 and 政协 are in every sentence of the committee's report.
-        groups.extend(g for g in english_term_groups(normalized) if any(len(t) > 1 and t not in GENERIC_WORDS for t in g))
+        groups.extend(
+            g for g in english_term_groups(normalized)
+            if any(len(t) > 1 and t not in GENERIC_WORDS and not _YEAR_TERM.fullmatch(t) for t in g)
+        )
     # A year says when, not what: rag.period weighs it; as a term it would favour any sentence
     # that mentions the year ("2025年是…收官之年") over the one about the thing asked.
     groups.extend(

@@ -187,11 +187,14 @@ def _jsonl_question(line: str) -> tuple[str, dict]:
 def _cmd_ask(args) -> int:
     from rag.assistant import Assistant
     from rag.generate import make_generator
+    from rag.retrieve import check_question
 
     if args.jsonl and args.question:
         raise RagError("--jsonl reads questions from stdin; don't pass a question too")
     if not args.jsonl and args.question is None:
         raise RagError('give a question: rag ask "金湖县政协提案立案多少件？" (or --jsonl to read stdin)')
+    if not args.jsonl:
+        check_question(args.question)  # before the index is opened: a bad question costs nothing
     from rag.render import answer_text
 
     settings, corpus, index, _ = _configuration(args)

@@ -76,3 +76,15 @@ def test_a_passage_is_about_the_year_and_part_of_its_section():
     assert (plan.year, plan.plan, plan.label) == (2025, True, "2025年计划")
     whole_plan = period_of(_chunk(("一、强化思想引领",), year=2025, kind="工作谋划"))
     assert (whole_plan.year, whole_plan.plan) == (2025, True)
+
+
+
+def test_years_are_when_not_what():
+    """A year places the question in time (rag.period); as a term it would favour any sentence
+    mentioning the year ("2025年是…收官之年") over the one holding the answer."""
+    from rag.choose import question_terms
+
+    for question in ("杜集区政协2025年依托什么平台？", "Which platforms will Duji build in 2025?"):
+        terms = [group for group, _ in question_terms(question, ("杜集区政协", "duji"), lambda term: 1.0)]
+        assert ("平台",) in terms
+        assert not any(t in group for group in terms for t in ("2025", "2025年"))
