@@ -89,6 +89,10 @@ def _across(question: str, standalone: str, result: SearchResult, pool: list[Can
     pool = quoting or pool
     if asked.kind == "number":
         pool = [c for c in pool if c.fit >= LOOSE] or pool
+    elif asked.kind in _TYPED:
+        # Each committee's line names what was asked (a place, a title) where its report has one.
+        fitting = {c.hit.chunk.report_id for c in pool if c.fit >= LOOSE}
+        pool = [c for c in pool if c.fit >= LOOSE or c.hit.chunk.report_id not in fitting]
     chosen = _per_committee(pool)
     confidence = max(_confidence(c, asked) for c in chosen)
     return _assemble(question, standalone, result, chosen, labelled=True, confidence=confidence)

@@ -23,7 +23,11 @@ from rag.text import figure_spans, normalize, segmenter
 ATTACHED, LOOSE, UNCLEAR, NONE, OTHER = 1.0, 0.3, 0.0, -0.6, -1.0
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:、]")
 _COUNTING_WORD = re.compile(r"(场次|人次|万元|亿元|名|件|篇|项|家|场|次|批|条|期|位|个|人|所|座|户|元|天|年|倍|%)$")
-_PLACE_END = re.compile(r"[\u4e00-\u9fff]{1,8}(?:镇|村|街道|社区|乡|园区|开发区|新区|市|县|区|省|基地|馆|园|广场|小区|校区|湖|河|山)")
+_PLACE_END = re.compile(
+    r"[\u4e00-\u9fff]{1,8}(?:镇|村|街道|社区|乡|园区|开发区|新区|市|县|区|省|基地|馆|园|广场|小区|校区|湖|河|山|旧址|故居|遗址)"
+)
+# "由谁担任": the answer is a post ("由镇党委副书记兼任主任"), not a name.
+_POST_HELD = re.compile(r"由[\u4e00-\u9fff()（）]{1,16}?(?:书记|主席|主任|部长|局长|县长|区长|市长|委员|干部)(?:兼任|担任|任)")
 # Endings of named organisations; generic ones (企业, 中心, 局) name no one in particular.
 _ORGANISATION_END = re.compile(
     r"[\u4e00-\u9fff]{2,12}(?:公司|集团|银行|协会|商会|学会|研究院|研究会|大学|学院|学校|医院|基金会|工作室|联合会|合作社|五局|集团)"
@@ -57,6 +61,8 @@ def fits(sentence: str, asked: Asked) -> float:
     if asked.kind == "place" and asked.place_unit:
         # "哪个街道" is answered by a name ending in 街道, not by any place
         return ATTACHED if re.search(rf"[\u4e00-\u9fff]{{2,6}}{asked.place_unit}", text) else NONE
+    if asked.kind == "person" and _POST_HELD.search(text):
+        return ATTACHED
     if asked.kind in ("place", "organisation", "person"):
         return ATTACHED if asked.kind in _entities(text) else NONE
     return 0.0

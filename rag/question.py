@@ -31,7 +31,7 @@ _NUMBER = re.compile(
 _FIGURES = re.compile(r"数字|数据|figures|statistics|numbers", re.I)
 _ORDINAL = re.compile(r"第几|哪一届|哪一期|which (?:session|edition|round)", re.I)
 _PLACE = re.compile(
-    r"哪里|哪儿|什么地方|哪(?:个|些|几个|两个|三个)?地方|去了哪|在哪|到哪|赴哪|哪座城市|"
+    r"哪里|哪儿|什么地方|哪(?:个|些|几个|两个|三个)?[\u4e00-\u9fff]{0,4}?(?:地方|地点)|去了哪|在哪|到哪|赴哪|哪座城市|"
     r"哪(?:个|些|一个)(?P<unit>城市|街道|镇|乡|村|社区|园区|县|区|市|省)|where",
     re.I,
 )

@@ -61,6 +61,9 @@ def test_a_figure_of_another_kind_is_below_any_answer():
     ("视察了哪家企业？", "组织委员走进江苏台华新材料有限公司视察。", True),
     ("视察了哪家企业？", "在县委的坚强领导下,组织委员调研委员企业。", False),
     ("编撰的文集叫什么？", "编撰出版《金湖政协文史》文集。", True),
+    ("镇政协工作委员会主任由谁担任？", "明确由镇(街道)党(工)委副书记兼任主任。", True),  # a post, not a name
+    ("委员去了哪个红色教育地点学习？", "组织委员赴中共一大旧址开展党性学习教育。", True),
+    ("委员去了哪个红色教育地点学习？", "组织委员开展党性学习教育。", False),
 ])
 def test_entity_questions_need_a_sentence_naming_one(question, sentence, holds):
     assert (fits(sentence, read_question(question)) >= LOOSE) is holds
