@@ -40,9 +40,17 @@ def chunk_report(report: Report, settings: Settings) -> list[Chunk]:
                     start=start,
                     end=end,
                     text=text,
+                    pages=_pages(report, paragraph, start, end),
+                    ocr_confidence=report.document.ocr_confidence(start, end) if report.document else None,
                 )
             )
     return chunks
+
+
+def _pages(report: Report, paragraph: Paragraph, start: int, end: int) -> tuple[int, ...]:
+    if report.document is None or (start, end) == (paragraph.start, paragraph.end):
+        return paragraph.pages
+    return report.document.pages(start, end)
 
 
 def _splitter(chunk_size: int, chunk_overlap: int):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Bump when ingest or chunk rules change what chunks an unchanged file yields:
 # an index built under other rules is then rebuilt instead of served.
 CHUNK_RULES_VERSION = 2

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import BadDocument, RagError
-from rag.readers import SUPPORTED_SUFFIXES, read_text
-from rag.records import Paragraph, Report, ReportMeta
+from rag.readers import SUPPORTED_SUFFIXES, read_document
+from rag.records import Document, Paragraph, Report, ReportMeta
 from rag.text import ENUMERATOR, SENTENCE_END, normalize, sentence_spans
 
 log = logging.getLogger(__name__)
@@ -74,15 +74,18 @@ def ingest_file(path: Path, metas: list[ReportMeta] | None = None) -> list[Repor
     """Read one file and cut it into its reports. Raises BadDocument naming the file."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise BadDocument(f"{path.name}: unsupported file type {path.suffix!r}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
-    source = read_text(path)
-    reports = split_reports(path.name, source, metas or [guess_meta(path.name, source)])
+    document = read_document(path)
+    reports = split_reports(path.name, document, metas or [guess_meta(path.name, document.text)])
     if not any(r.paragraphs for r in reports):
         raise BadDocument(f"{path.name}: no report text found (only headings or page furniture)")
     return reports
 
 
-def split_reports(file_name: str, source: str, metas: list[ReportMeta]) -> list[Report]:
+def split_reports(file_name: str, document: Document | str, metas: list[ReportMeta]) -> list[Report]:
     """Cut a decoded file into one Report per metadata entry, at each entry's `starts_at` line."""
+    if isinstance(document, str):
+        document = Document(text=document)
+    source = document.text
     lines = list(_lines(source))
     starts = [0]
     for meta in metas[1:]:
@@ -95,8 +98,8 @@ def split_reports(file_name: str, source: str, metas: list[ReportMeta]) -> list[
     reports = []
     for number, (meta, (first, stop)) in enumerate(zip(metas, bounds), start=1):
         report_id = file_name if number == 1 else f"{file_name}#{number}"
-        paragraphs = tuple(_paragraphs(source, lines[first:stop], meta))
-        reports.append(Report(report_id=report_id, meta=meta, source=source, paragraphs=paragraphs))
+        paragraphs = tuple(_paragraphs(document, lines[first:stop], meta))
+        reports.append(Report(report_id=report_id, meta=meta, source=source, paragraphs=paragraphs, document=document))
     return reports
 
 
@@ -142,7 +145,8 @@ class _TitleWords:
         return bool(parts) and all(part in self.words for part in parts)
 
 
-def _paragraphs(source: str, lines: list[tuple[int, int]], meta: ReportMeta):
+def _paragraphs(document: Document, lines: list[tuple[int, int]], meta: ReportMeta):
+    source = document.text
     title_words = _TitleWords.of(meta)
     open_headings: list[tuple[int, str]] = []
     number = 0
@@ -158,7 +162,10 @@ def _paragraphs(source: str, lines: list[tuple[int, int]], meta: ReportMeta):
         if run_in:
             _open(open_headings, _RANK_RUN_IN, run_in)
         number += 1
-        yield Paragraph(number=number, start=start, end=end, text=line, headings=tuple(h for _, h in open_headings))
+        yield Paragraph(
+            number=number, start=start, end=end, text=line, headings=tuple(h for _, h in open_headings),
+            pages=document.pages(start, end),
+        )
 
 
 def _open(open_headings: list[tuple[int, str]], rank: int, heading: str) -> None:

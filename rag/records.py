@@ -2,7 +2,44 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class OcrLine:
+    """A line of text that OCR read off an image: `text[start:end]` of its Document."""
+
+    start: int
+    end: int
+    confidence: float  # the recogniser's score for the line, 0-1
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One file as a reader made it: the text every offset indexes, and where its pages begin.
+
+    A paged format (PDF, scan, photo) gives `page_starts`: page n (1-based) begins at offset
+    `page_starts[n - 1]`; a page with no text begins where the next one does. Unpaged formats
+    (.txt, .docx, .html) leave it empty. `ocr_lines` lists every line read by OCR.
+    """
+
+    text: str
+    page_starts: tuple[int, ...] = ()
+    ocr_lines: tuple[OcrLine, ...] = ()
+
+    def pages(self, start: int, end: int) -> tuple[int, ...]:
+        """The pages text[start:end] stands on: (n,) or (first, last); () when unpaged."""
+        if not self.page_starts:
+            return ()
+        first = bisect_right(self.page_starts, start)
+        last = bisect_right(self.page_starts, max(start, end - 1))
+        return (first,) if first == last else (first, last)
+
+    def ocr_confidence(self, start: int, end: int) -> float | None:
+        """The lowest confidence of the OCR lines text[start:end] overlaps; None when none was OCR."""
+        scores = [line.confidence for line in self.ocr_lines if line.start < end and start < line.end]
+        return min(scores) if scores else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +66,7 @@ class Paragraph:
     end: int
     text: str
     headings: tuple[str, ...]  # outermost first; a run-in heading of this paragraph included
+    pages: tuple[int, ...] = ()  # Document.pages of the paragraph
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +77,7 @@ class Report:
     meta: ReportMeta
     source: str  # the whole decoded file; offsets of every paragraph index into it
     paragraphs: tuple[Paragraph, ...]
+    document: Document | None = None  # pages and OCR lines of `source`, when the file has them
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +95,8 @@ class Chunk:
     start: int  # decoded source[start:end] == text
     end: int
     text: str
+    pages: tuple[int, ...] = ()  # (n,) or (first, last) for a paged document (PDF, scan)
+    ocr_confidence: float | None = None  # lowest OCR line confidence in the chunk; None: not OCR
 
     @property
     def heading(self) -> str:

@@ -71,7 +71,7 @@ class ChunkTable(Sequence):
 def _parse_chunk(line: bytes, path: Path) -> Chunk:
     try:
         row = json.loads(line)
-        return Chunk(**{**row, "headings": tuple(row["headings"])})
+        return Chunk(**{**row, "headings": tuple(row["headings"]), "pages": tuple(row.get("pages", ()))})
     except (ValueError, TypeError, KeyError):
         raise IndexCorrupt(f"{path} is corrupt: run `rag index --rebuild`") from None
 

@@ -1,6 +1,6 @@
-"""One report file (.txt .md .docx .pdf .html .htm) -> its text, the string every offset indexes.
+"""One report file (.txt .md .docx .pdf .html .htm) -> a Document: its text, the string every offset indexes.
 
-`read_text` is deterministic: the same bytes always give the same string, because chunk
+`read_document` is deterministic: the same bytes always give the same string, because chunk
 offsets and citations are checked against it. Plain text (.txt, .md) is returned exactly as
 decoded: no whitespace is stripped and "\\r\\n" is kept, only a leading BOM is dropped.
 Structured formats are reduced to their paragraphs, joined with "\\n\\n". One module per
@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag.errors import BadDocument
+from rag.records import Document
 from rag.readers.docx import read_docx
 from rag.readers.html import read_html
 from rag.readers.pdf import read_pdf
@@ -31,7 +32,12 @@ _READERS = {
 
 
 def read_text(path: Path) -> str:
-    """The text of one report file, the string that chunk offsets index.
+    """The text of one report file, the string that chunk offsets index."""
+    return read_document(path).text
+
+
+def read_document(path: Path) -> Document:
+    """One report file read: its text, and for paged formats where each page begins.
 
     Raises:
         BadDocument: the file is missing, too large, empty, binary, undecodable, of an
@@ -61,7 +67,8 @@ def read_text(path: Path) -> str:
     if size == 0:
         raise BadDocument(f"{path}: empty file (0 bytes)")
 
-    text = _READERS[suffix](path)
-    if not text.strip():
+    read = _READERS[suffix](path)
+    document = read if isinstance(read, Document) else Document(text=read)
+    if not document.text.strip():
         raise BadDocument(f"{path}: empty file (no text, only whitespace)")
-    return text
+    return document
