@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 1
 # Bump when ingest or chunk rules change what chunks an unchanged file yields:
 # an index built under other rules is then rebuilt instead of served.
-CHUNK_RULES_VERSION = 2
+CHUNK_RULES_VERSION = 3
 
 # Questions longer than this are almost always a pasted document, not a question;
 # embedding them would take seconds and still match nothing in particular.
