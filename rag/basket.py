@@ -59,6 +59,7 @@ class BasketItem:
     start: int
     end: int
     note: str = ""
+    pages: tuple[int, ...] = ()  # of the passage the excerpt lies in; () for an unpaged document
 
     @classmethod
     def from_excerpt(cls, excerpt: Excerpt, note: str = "") -> "BasketItem":
@@ -66,7 +67,7 @@ class BasketItem:
         return cls(
             text=excerpt.text, doc=chunk.doc, report_id=chunk.report_id, committee=chunk.committee,
             short_name=chunk.short_name, title=chunk.title, year=chunk.year, headings=chunk.headings,
-            paragraph=chunk.paragraph, start=excerpt.start, end=excerpt.end, note=clean_note(note),
+            paragraph=chunk.paragraph, start=excerpt.start, end=excerpt.end, note=clean_note(note), pages=chunk.pages,
         )
 
     @property
@@ -78,6 +79,7 @@ class BasketItem:
             "text": self.text, "doc": self.doc, "report_id": self.report_id, "committee": self.committee,
             "short_name": self.short_name, "title": self.title, "year": self.year, "headings": list(self.headings),
             "paragraph": self.paragraph, "start": self.start, "end": self.end, "note": self.note,
+            "pages": list(self.pages),
         }
 
     @classmethod
@@ -96,9 +98,12 @@ class BasketItem:
         headings = data.get("headings", [])
         if not isinstance(headings, list) or not all(isinstance(h, str) for h in headings):
             raise ValueError("basket item field 'headings' must be a list of strings")
+        pages = data.get("pages", [])
+        if not isinstance(pages, list) or not all(isinstance(p, int) and not isinstance(p, bool) for p in pages):
+            raise ValueError("basket item field 'pages' must be a list of integers")
         note = data.get("note", "")
         return cls(**{name: data[name] for name in fields}, year=year, headings=tuple(headings),
-                   note=clean_note(note if isinstance(note, str) else ""))
+                   note=clean_note(note if isinstance(note, str) else ""), pages=tuple(pages))
 
 
 def basket_key(doc: str, start: int, end: int) -> str:

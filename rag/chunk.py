@@ -42,6 +42,7 @@ def chunk_report(report: Report, settings: Settings) -> list[Chunk]:
                     text=text,
                     pages=_pages(report, paragraph, start, end),
                     ocr_confidence=report.document.ocr_confidence(start, end) if report.document else None,
+                    ocr_doubtful=report.document.doubtful(start, end) if report.document else (),
                 )
             )
     return chunks

@@ -7,6 +7,8 @@ Every place that names a source takes its line from here, one function per form:
   lists; `report_reference` names the report alone.
 - the short form for cards, the chat and the terminal: `short_source`, built on `location`.
 - `passage_header`: how a numbered passage is introduced to a language model.
+A passage from a paged document (PDF, scan) names its page in every form: "第3页", or
+"第3-4页" for a paragraph that runs over a page break.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Cited(Protocol):
     year: int | None
     headings: tuple[str, ...]  # outermost first
     paragraph: int
+    pages: tuple[int, ...]  # (n,) or (first, last); () for an unpaged document
 
 
 def report_reference(committee: str, title: str, year: int | None) -> str:
@@ -33,12 +36,12 @@ def report_reference(committee: str, title: str, year: int | None) -> str:
 
 
 def source_line(item: Cited) -> str:
-    """——{committee}《{title}》（{year}年），{top-level section}: the line "复制引文" puts under a quote."""
+    """——{committee}《{title}》（{year}年），{top-level section}[，第N页]: the line "复制引文" puts under a quote."""
     return QUOTE_DASH + _top_reference(item)
 
 
 def full_reference(item: Cited) -> str:
-    """{committee}《{title}》（{year}年），{top-level section}（{deeper sections}，第N段）."""
+    """{committee}《{title}》（{year}年），{top-level section}[，第N页]（{deeper sections}，第N段）."""
     detail = "，".join([*item.headings[1:], f"第{item.paragraph}段"])
     return f"{_top_reference(item)}（{detail}）"
 
@@ -49,8 +52,15 @@ def citation_line(item: Cited) -> str:
 
 
 def location(item: Cited) -> str:
-    """{section path} · 第N段: where in the report to look."""
-    return f"{section(item)}{LOCATOR}第{item.paragraph}段"
+    """{section path} · [第N页 · ]第N段: where in the report to look."""
+    return LOCATOR.join([section(item), *_page(item), f"第{item.paragraph}段"])
+
+
+def page_label(pages: tuple[int, ...]) -> str:
+    """第3页, 第3-4页, or "" for an unpaged document."""
+    if not pages:
+        return ""
+    return f"第{pages[0]}页" if len(pages) == 1 or pages[0] == pages[-1] else f"第{pages[0]}-{pages[-1]}页"
 
 
 def short_source(item: Cited) -> str:
@@ -66,13 +76,19 @@ def report_label(name: str, title: str, year: int | None) -> str:
 
 def passage_header(number: int, item: Cited) -> str:
     """[n] {committee}《{title}》{year}，{section path}: a passage as a language model's prompt numbers it."""
-    return f"[{number}] {item.committee}《{item.title}》{item.year or ''}，{section(item)}"
+    page = page_label(item.pages)
+    return f"[{number}] {item.committee}《{item.title}》{item.year or ''}，{section(item)}" + (f"，{page}" if page else "")
 
 
 def section(item: Cited) -> str:
     return " > ".join(item.headings) or NO_SECTION
 
 
+def _page(item: Cited) -> list[str]:
+    page = page_label(item.pages)
+    return [page] if page else []
+
+
 def _top_reference(item: Cited) -> str:
     reference = report_reference(item.committee, item.title, item.year)
-    return f"{reference}，{item.headings[0]}" if item.headings else reference
+    return "，".join([reference, *item.headings[:1], *_page(item)])

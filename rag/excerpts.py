@@ -9,7 +9,7 @@ report file: the text comes from the index, the same text that search and answer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from rag.records import Chunk, Excerpt
@@ -130,4 +130,8 @@ def _excerpt(run: _Run, start: int, end: int) -> Excerpt:
     holder = next((c for c in run.chunks if c.start <= start and end <= c.end), None)
     if holder is None:
         holder = [c for c in run.chunks if c.start <= start][-1]
+        # The sentence runs into the next chunk, which may stand on the next page.
+        pages = [p for c in run.chunks if c.start < end and start < c.end for p in c.pages]
+        if pages:
+            holder = replace(holder, pages=(min(pages),) if min(pages) == max(pages) else (min(pages), max(pages)))
     return Excerpt(run.text[start - run.start : end - run.start], start, end, holder)

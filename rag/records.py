@@ -6,6 +6,11 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 
+# Below this recogniser score an OCR line is shown as doubtful: PP-OCR scores clean print
+# above 0.95, and a misread character typically pulls a line under 0.9.
+LOW_OCR_CONFIDENCE = 0.9
+
+
 @dataclass(frozen=True, slots=True)
 class OcrLine:
     """A line of text that OCR read off an image: `text[start:end]` of its Document."""
@@ -40,6 +45,14 @@ class Document:
         """The lowest confidence of the OCR lines text[start:end] overlaps; None when none was OCR."""
         scores = [line.confidence for line in self.ocr_lines if line.start < end and start < line.end]
         return min(scores) if scores else None
+
+    def doubtful(self, start: int, end: int) -> tuple[tuple[int, int], ...]:
+        """Offsets, within text[start:end], of the OCR lines read with low confidence."""
+        return tuple(
+            (max(line.start, start), min(line.end, end))
+            for line in self.ocr_lines
+            if line.start < end and start < line.end and line.confidence < LOW_OCR_CONFIDENCE
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +110,7 @@ class Chunk:
     text: str
     pages: tuple[int, ...] = ()  # (n,) or (first, last) for a paged document (PDF, scan)
     ocr_confidence: float | None = None  # lowest OCR line confidence in the chunk; None: not OCR
+    ocr_doubtful: tuple[tuple[int, int], ...] = ()  # source offsets of its low-confidence OCR lines
 
     @property
     def heading(self) -> str:

@@ -102,3 +102,27 @@ def test_overview_sources_are_the_export_lines():
     assert f'<li id="rag-ov-src-1">[1] {full_reference(NESTED)}</li>' in page
     exported = Basket((BasketItem.from_excerpt(excerpt),)).to_markdown()
     assert f"   {citation_line(NESTED)}\n" in exported
+
+
+PAGED = Chunk(**{**{f: getattr(NESTED, f) for f in NESTED.__slots__}, "pages": (3,)})
+ACROSS_PAGES = Chunk(**{**{f: getattr(INTRO, f) for f in INTRO.__slots__}, "pages": (3, 4)})
+
+
+def test_a_passage_from_a_pdf_names_its_page_in_every_form():
+    top = "——政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年），服务中心大局 在助力高质量发展上勇担当、建真言"
+    assert source_line(PAGED) == top + "，第3页"
+    assert citation_line(PAGED) == top + "，第3页（围绕重点工作建言献策，第6段）"
+    assert citation_line(PAGED).startswith(source_line(PAGED))
+    assert location(PAGED) == "服务中心大局 在助力高质量发展上勇担当、建真言 > 围绕重点工作建言献策 · 第3页 · 第6段"
+    assert short_source(ACROSS_PAGES).endswith("导语 · 第3-4页 · 第1段")
+    assert citation_line(ACROSS_PAGES) == "——政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年），第3-4页（第1段）"
+    assert passage_header(2, PAGED).endswith("第3页")
+    # An unpaged report (.txt, .docx) has no page to name.
+    assert "页" not in citation_line(NESTED) + location(NESTED)
+
+
+def test_a_page_survives_the_basket_and_its_export():
+    item = BasketItem.from_excerpt(Excerpt(PAGED.text, PAGED.start, PAGED.end, PAGED))
+    again = BasketItem.from_dict(item.to_dict())
+    assert again.pages == (3,)
+    assert "第3页" in Basket((again,)).to_markdown()

@@ -233,3 +233,22 @@ def test_hostile_report_is_inert_in_basket_and_overview(hostile, tmp_path):
         assert all(value.startswith("#rag-ov-src-") for name, value in page.attrs if name == "href")  # only our [n] links
         assert not [name for name, _ in page.attrs if name.startswith("on")]
         assert "&lt;img src=x onerror=" in markup
+
+
+def test_a_passage_read_by_ocr_says_so_and_underlines_its_doubtful_lines():
+    from rag.records import Answer, Chunk, Citation, Quote
+
+    text = "县政协十一届二次会议提案立案159件。办结率和满意率均为100%。"
+    doubtful_line = text.index("办结率")
+    chunk = Chunk(
+        chunk_id="c", report_id="scan.pdf", doc="scan.pdf", committee="政协淮安市金湖县委员会", short_name="金湖县政协",
+        title="题目", year=2023, kind="", headings=("提案工作",), paragraph=2, start=500, end=500 + len(text), text=text,
+        pages=(2,), ocr_confidence=0.71, ocr_doubtful=((500 + doubtful_line, 500 + len(text)),),
+    )
+    quote = Quote(text=text[:doubtful_line], start=500, end=500 + doubtful_line, citation=1)
+    answer = Answer(question="q", standalone="q", text="", quotes=(quote,), citations=(Citation(1, chunk, 1.0),), abstained=False)
+    cards = source_cards_html(answer)
+    assert "OCR识别，请以原件为准（最低置信度 0.71）" in cards
+    assert "第2页" in cards
+    assert re.search(r'<span class="rag-doubtful"[^>]*>办结率和满意率均为100%。</span>', cards)
+    assert "<mark>县政协十一届二次会议提案立案159件。</mark>" in cards

@@ -71,7 +71,12 @@ class ChunkTable(Sequence):
 def _parse_chunk(line: bytes, path: Path) -> Chunk:
     try:
         row = json.loads(line)
-        return Chunk(**{**row, "headings": tuple(row["headings"]), "pages": tuple(row.get("pages", ()))})
+        return Chunk(**{
+            **row,
+            "headings": tuple(row["headings"]),
+            "pages": tuple(row.get("pages", ())),
+            "ocr_doubtful": tuple(tuple(span) for span in row.get("ocr_doubtful", ())),
+        })
     except (ValueError, TypeError, KeyError):
         raise IndexCorrupt(f"{path} is corrupt: run `rag index --rebuild`") from None
 

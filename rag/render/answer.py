@@ -139,13 +139,29 @@ def highlight_spans(chunk: Chunk, quotes) -> list[tuple[int, int]]:
     return merged
 
 
+def passage_html(chunk: Chunk, quotes) -> str:
+    """The passage with its quoted sentences in <mark> and its doubtful OCR lines underlined."""
+    marked = highlight_spans(chunk, quotes)
+    doubtful = [(s - chunk.start, e - chunk.start) for s, e in chunk.ocr_doubtful]
+    cuts = sorted({0, len(chunk.text), *(x for span in marked + doubtful for x in span)})
+    parts = []
+    for start, end in zip(cuts, cuts[1:]):
+        piece = _h(chunk.text[start:end])
+        if any(s <= start and end <= e for s, e in doubtful):
+            piece = f'<span class="rag-doubtful" title="OCR识别置信度低，请核对原件">{piece}</span>'
+        if any(s <= start and end <= e for s, e in marked):
+            piece = f"<mark>{piece}</mark>"
+        parts.append(piece)
+    return "".join(parts)
+
+
+def _ocr_notice(chunk: Chunk) -> str:
+    if chunk.ocr_confidence is None:
+        return ""
+    return f'<div class="rag-ocr">OCR识别，请以原件为准（最低置信度 {chunk.ocr_confidence:.2f}）</div>'
+
+
 def _card(chunk: Chunk, number: int, quotes: list[Quote] | tuple, related: bool = False) -> str:
-    passage, at = [], 0
-    for start, end in highlight_spans(chunk, quotes):
-        passage.append(_h(chunk.text[at:start]))
-        passage.append(f"<mark>{_h(chunk.text[start:end])}</mark>")
-        at = end
-    passage.append(_h(chunk.text[at:]))
     quoted = "".join(q.text for q in sorted(quotes, key=lambda q: q.start)) or chunk.text.strip()
     copy = f"{quoted}\n{source_line(chunk)}"
     committee = chunk.short_name
@@ -156,7 +172,8 @@ def _card(chunk: Chunk, number: int, quotes: list[Quote] | tuple, related: bool 
         f'<div class="rag-card-head"><span class="rag-num">[{number}]</span>'
         f"{_h(report_label(committee, chunk.title, chunk.year))}</div>"
         f'<div class="rag-where">{_h(location(chunk))}</div>'
-        f'<p class="rag-passage">{"".join(passage)}</p>'
+        f"{_ocr_notice(chunk)}"
+        f'<p class="rag-passage">{passage_html(chunk, quotes)}</p>'
         f'<div class="rag-actions">'
         f'<button type="button" class="rag-copy" data-copy="{_h(copy)}" onclick="{_h(_COPY_ONCLICK)}">复制引文</button>'
         f"{'' if related else _add_buttons(chunk, quotes)}</div>"

@@ -17,7 +17,9 @@ def passage_json(chunk: Chunk) -> dict:
         "year": chunk.year,
         "heading": chunk.heading,
         "paragraph": chunk.paragraph,
-        "page": None,  # paged documents (PDF) are read without pages yet
+        "page": chunk.pages[0] if chunk.pages else None,  # the page it starts on; None: not a paged document
+        "pages": list(chunk.pages),
+        "ocr_confidence": chunk.ocr_confidence,  # None unless the passage was read by OCR
         "text": chunk.text,
         "start": chunk.start,
         "end": chunk.end,
@@ -56,7 +58,7 @@ def answer_json(answer: Answer) -> dict:
                 "end": q.end,
                 "number": q.citation,
                 "citation": full_reference(chunks[q.citation]),
-                "page": None,
+                "page": chunks[q.citation].pages[0] if chunks[q.citation].pages else None,
             }
             for q in answer.quotes
         ],
