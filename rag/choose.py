@@ -7,7 +7,7 @@ A sentence of a retrieved passage is a candidate; its score adds
 - the rank of its passage;
 - answer-type fit (rag.fit): a figure attached to the thing counted, a place, organisation,
   person, title or date when the question asks for one;
-- “quoted” phrases of the question that it holds;
+- “quoted” phrases of the question that it holds, and the kind of thing a which-question asks for;
 - period fit (rag.period): its section is about the year asked, or about plans when plans are asked.
 """
 
@@ -26,6 +26,7 @@ from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, normalize, says_not
 
 _FIT_WEIGHT = 0.35
 _PHRASE_BONUS = 0.2
+_HEAD_BONUS = 0.2
 _PERIOD_BONUS, _PERIOD_PENALTY = 0.1, 0.3
 _RANK_WEIGHT = 0.15
 
@@ -93,6 +94,8 @@ def _sentences(hit: Hit, rank: int, terms: Terms, asked: Asked):
         score = coverage + _RANK_WEIGHT / (rank + 1) + _FIT_WEIGHT * fit
         if any(p in normalized for p in asked.phrases):
             score += _PHRASE_BONUS
+        if any(h in normalized for h in asked.head):
+            score += _HEAD_BONUS
         if asked.years:
             score += _PERIOD_BONUS if in_period else -_PERIOD_PENALTY
         elif asked.plan and period.plan:

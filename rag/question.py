@@ -11,7 +11,9 @@ The type is read from the question's own words, which are few and stable in Chin
 - date: 什么时候/何时/哪天/几月/哪一年/when
 - figures: "给我几个…的数字", "具体数据": sentences holding figures on the topic
 - ordinal: 第几期/第几届: a sentence with 第N
-Otherwise "other": practices, reasons, descriptions, judged by content words alone.
+Otherwise "other": practices, reasons, descriptions, judged by content words alone. An "other"
+question that names the kind of thing it wants ("打造哪两个平台", "哪些文化", "which platforms
+does…") has a head: the answer names that kind of thing (平台, 文化).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.lexicon import english_term_groups
 from rag.text import YEAR, normalize, segmenter
 
 # "哪几件", "那几个头头" ask which, not how many; "第几期" asks an ordinal.
@@ -70,8 +73,16 @@ class Asked:
     plan: bool = False  # asks what a committee will do
     phrases: tuple[str, ...] = ()  # “quoted” in the question, normalised
     place_unit: str = ""  # 街道 in "哪个街道": the kind of place named in the answer
+    head: tuple[str, ...] = ()  # 平台 in "哪两个平台": alternatives, one of which the answer names
 
 
+# "哪两个平台", "哪些方面", "哪几项制度": the noun after 哪 + measure is the kind of thing asked for.
+_WHICH = re.compile(r"哪(?![里儿])(?:一|几|些|[两二三四五六七八九十]+)?[个项家条种类所座方]?")
+# English puts the head noun last before the verb: "which two local platforms does …".
+_WHICH_EN = re.compile(
+    r"\b(?:which|what)\s+((?:[a-z]+\s+){0,3}?[a-z]+)\s+(?:does|did|do|is|are|was|were|has|have|had|will|would|can|could)\b",
+    re.I,
+)
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 
 
@@ -84,7 +95,21 @@ def read_question(question: str) -> Asked:
     phrases = tuple(normalize(p) for p in _QUOTED.findall(question))
     unit = _PLACE.search(text) if kind == "place" else None
     place_unit = (unit.group("unit") or "") if unit else ""
-    return Asked(kind, counting_word, counted, years, bool(_PLAN.search(text)), phrases, place_unit.replace("城市", "市"))
+    head = _head(text) if kind == "other" else ()
+    return Asked(kind, counting_word, counted, years, bool(_PLAN.search(text)), phrases, place_unit.replace("城市", "市"), head)
+
+
+def _head(text: str) -> tuple[str, ...]:
+    """The kind of thing a which-question asks for, as the words a report would use."""
+    english = _WHICH_EN.search(text)
+    if english:
+        groups = english_term_groups(english.group(1).split()[-1])
+        return groups[0] if groups else ()
+    which = _WHICH.search(text)
+    if which:
+        nouns = _nouns(text[which.end() : which.end() + 8], until_verb=True)[:1]
+        return tuple(nouns)
+    return ()
 
 
 def _kind(text: str) -> str:

@@ -91,3 +91,20 @@ def test_years_are_when_not_what():
         terms = [group for group, _ in question_terms(question, ("杜集区政协", "duji"), lambda term: 1.0)]
         assert ("平台",) in terms
         assert not any(t in group for group in terms for t in ("2025", "2025年"))
+
+
+@pytest.mark.parametrize("question, head", [
+    ("杜集区政协2025年打算建设哪两个平台？", ("平台",)),
+    ("金湖县政协推出了哪些制度？", ("制度",)),
+    ("海安市政协委员工委建了哪几个工作室？", ("工作室",)),
+    ("Which two platforms does the Duji District CPPCC plan to build?", ("平台",)),
+    ("Which local cultures does the CPPCC promote?", ("文化",)),
+])
+def test_a_which_question_names_the_kind_of_thing_it_wants(question, head):
+    assert read_question(question).head == head
+
+
+@pytest.mark.parametrize("question", ["哪家企业得到了帮助？", "委员们去了哪里？", "镇江市政协开展了什么活动？"])
+def test_entity_and_open_questions_have_no_head(question):
+    """Entity kinds are judged by rag.fit; "什么活动" names nothing more specific than the report does."""
+    assert read_question(question).head == ()
