@@ -27,9 +27,11 @@ from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, normalize, says_not
 _FIT_WEIGHT = 0.35
 _PHRASE_BONUS = 0.2
 _HEAD_BONUS = 0.2
+_HEADING_WEIGHT = 0.3
 _PERIOD_BONUS, _PERIOD_PENALTY = 0.1, 0.3
 _RANK_WEIGHT = 0.15
 
+_PLAN_TO = re.compile(r"\b(?:plan|plans|planned|planning|intends?|aims?) to\b", re.I)
 _YEAR_TERM = re.compile(r"(?:19|20)\d\d年?")
 Terms = list[tuple[tuple[str, ...], float]]  # (alternatives, weight)
 
@@ -59,8 +61,10 @@ def question_terms(question: str, names: tuple[str, ...], idf: Callable[[str], f
         groups.append((everyday, *official))
     if is_mostly_english(normalized):
         # "Duji District CPPCC": 区 and 政协 are in every sentence of the committee's report.
+        # "plans to build" says when, like "will build" (rag.period weighs it), not what: as a
+        # term, 计划/谋划 would favour a report's framing sentence ("扎实谋划2025年工作").
         groups.extend(
-            g for g in english_term_groups(normalized)
+            g for g in english_term_groups(_PLAN_TO.sub(" ", normalized))
             if any(len(t) > 1 and t not in GENERIC_WORDS and not _YEAR_TERM.fullmatch(t) for t in g)
         )
     # A year says when, not what: rag.period weighs it; as a term it would favour any sentence
@@ -82,6 +86,7 @@ def candidates(hits: tuple[Hit, ...], terms: Terms, asked: Asked) -> list[Candid
 def _sentences(hit: Hit, rank: int, terms: Terms, asked: Asked):
     total = sum(w for _, w in terms) or 1.0
     period = period_of(hit.chunk)
+    heading = normalize(" ".join(hit.chunk.headings))
     for at, until in sentence_spans(hit.chunk.text):
         text = hit.chunk.text[at:until]
         if says_nothing(text, hit.chunk.headings):
@@ -89,9 +94,12 @@ def _sentences(hit: Hit, rank: int, terms: Terms, asked: Asked):
         start = hit.chunk.start + at
         normalized = normalize(text)
         coverage = sum(w for group, w in terms if any(t in normalized for t in group)) / total
+        # The section a sentence stands under says what it is about ("精心搭建“两大平台”"):
+        # a term only its heading holds counts for part.
+        under = sum(w for group, w in terms if not any(t in normalized for t in group) and any(t in heading for t in group))
         fit = fits(text, asked)
         in_period = _in_period(normalized, period, asked)
-        score = coverage + _RANK_WEIGHT / (rank + 1) + _FIT_WEIGHT * fit
+        score = coverage + _HEADING_WEIGHT * under / total + _RANK_WEIGHT / (rank + 1) + _FIT_WEIGHT * fit
         if any(p in normalized for p in asked.phrases):
             score += _PHRASE_BONUS
         if any(h in normalized for h in asked.head):

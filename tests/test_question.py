@@ -108,3 +108,31 @@ def test_a_which_question_names_the_kind_of_thing_it_wants(question, head):
 def test_entity_and_open_questions_have_no_head(question):
     """Entity kinds are judged by rag.fit; "什么活动" names nothing more specific than the report does."""
     assert read_question(question).head == ()
+
+
+def test_plans_to_is_when_not_what_in_english():
+    """"plans to build" is a tense (rag.period weighs it): as a term its glossary words 计划/谋划
+    would favour the framing sentence of a plan ("扎实谋划2025年工作"). A Chinese 谋划 that is the
+    topic ("从几个方面谋划") stays a term."""
+    from rag.choose import question_terms
+
+    english = question_terms("Which platforms does Duji plan to build?", ("duji",), lambda term: 1.0)
+    assert not any(t in group for group, _ in english for t in ("计划", "谋划"))
+    chinese = question_terms("杜集区政协从几个方面谋划工作？", ("杜集区政协",), lambda term: 1.0)
+    assert any("谋划" in group for group, _ in chinese)
+
+
+def test_a_sentence_under_a_heading_on_the_topic_is_preferred():
+    """Two sentences hold the same words of the question; the one whose section is about it wins."""
+    from rag.choose import candidates, question_terms
+    from rag.records import Hit
+
+    text = "推进协商平台建设,做到常态化运行。"
+    def hit(headings):
+        return Hit(Chunk("id", "r", "r.txt", "委员会", "杜集区政协", "报告", 2025, "工作谋划", headings, 1, 0, len(text), text), 1.0)
+
+    question = "杜集区政协怎样搭建两大平台？"
+    terms = question_terms(question, ("杜集区政协",), lambda term: 1.0)
+    elsewhere, under_topic = candidates((hit(("助推文化繁荣发展",)), hit(("精心搭建“两大平台”",))), terms, read_question(question))
+    # The second passage ranks lower, yet its sentence scores higher.
+    assert under_topic.score > elsewhere.score
