@@ -111,10 +111,28 @@ def _qa_tab(assistant: Assistant, committees: list, years: list, reports: list) 
                 report = gr.Dropdown(reports, value=[], multiselect=True, label="报告", elem_id="filter-report")
             upload = gr.File(label=f"上传报告（{' '.join(UPLOAD_TYPES)}）", file_types=UPLOAD_TYPES, elem_id="upload")
             upload_status = gr.Markdown("", elem_id="upload-status")
+            identity = _identity_form()
             status = gr.Markdown(render.status_markdown(assistant.status()), elem_id="status")
     return SimpleNamespace(
         chat=chat, question=question, send=send, clear=clear, count=count, sources=sources, committee=committee,
-        year=year, report=report, upload=upload, upload_status=upload_status, status=status,
+        year=year, report=report, upload=upload, upload_status=upload_status, status=status, identity=identity,
+    )
+
+
+def _identity_form() -> SimpleNamespace:
+    """Who wrote an uploaded report, as read off the file, for the user to correct before it is indexed."""
+    with gr.Group(visible=False, elem_id="identity") as form:
+        gr.Markdown("请核对从文件中读出的报告信息，可修改后确认加入：")
+        committee = gr.Textbox(label="委员会全称", elem_id="id-committee")
+        short_name = gr.Textbox(label="简称（提问时用的名称）", elem_id="id-short")
+        year = gr.Number(label="报告年份", precision=0, elem_id="id-year")
+        title = gr.Textbox(label="标题", elem_id="id-title")
+        kind = gr.Textbox(label="类型（工作报告 / 履职综述 / 工作谋划 / 工作总结）", elem_id="id-kind")
+        with gr.Row():
+            confirm = gr.Button("确认并加入", variant="primary", elem_id="id-confirm")
+            cancel = gr.Button("取消", elem_id="id-cancel")
+    return SimpleNamespace(
+        form=form, fields=[committee, short_name, year, title, kind], confirm=confirm, cancel=cancel, pending=gr.State({}),
     )
 
 
@@ -162,22 +180,6 @@ def _wire_chat(assistant: Assistant, qa: SimpleNamespace, overview: SimpleNamesp
     def new_chat():
         return [], [], render.empty_sources_html(), ""
 
-    def upload(path):
-        if not path:
-            return (gr.skip(),) * 8
-        try:
-            added = workspace.add_upload(assistant, Path(path))
-        except Exception as exc:
-            return (render.upload_failed_markdown(workspace.user_message(exc)), None) + (gr.skip(),) * 6
-        committees, years, reports = render.filter_choices(assistant.retriever.reports)
-        return (
-            render.upload_added_markdown(added.name, list(added.reports), added.passages),
-            None,  # empties the drop zone for the next file
-            gr.Dropdown(choices=committees), gr.Dropdown(choices=years), gr.Dropdown(choices=reports),
-            render.status_markdown(assistant.status()),
-            gr.Dropdown(choices=committees), gr.Dropdown(choices=committees),  # the two compared in 专题概览
-        )
-
     inputs = [qa.question, qa.chat, state.asked, qa.committee, qa.year, qa.report, state.offered]
     outputs = [qa.question, qa.chat, state.asked, qa.sources, state.offered]
     qa.question.submit(ask, inputs, outputs, show_progress="hidden")
@@ -185,8 +187,50 @@ def _wire_chat(assistant: Assistant, qa: SimpleNamespace, overview: SimpleNamesp
     cleared = [qa.chat, state.asked, qa.sources, qa.question]
     qa.clear.click(new_chat, None, cleared, queue=False)
     qa.chat.clear(new_chat, None, cleared, queue=False)  # the chat's own bin icon
-    refreshed = [qa.upload_status, qa.upload, qa.committee, qa.year, qa.report, qa.status, overview.first, overview.second]
-    qa.upload.upload(upload, [qa.upload], refreshed, concurrency_limit=1)  # one index write at a time
+    _wire_upload(assistant, qa, overview)
+
+
+def _wire_upload(assistant: Assistant, qa: SimpleNamespace, overview: SimpleNamespace) -> None:
+    """Drop a file: it is read and its identity shown (nothing written); 确认并加入 indexes it under
+    the identity as corrected and writes that to reports.toml; 取消 forgets it."""
+    form = qa.identity
+
+    def read(path):
+        if not path:
+            return (gr.skip(),) * 9
+        try:
+            guess = workspace.read_upload(assistant, Path(path))
+        except Exception as exc:
+            return (render.upload_failed_markdown(workspace.user_message(exc)), None, gr.Group(visible=False), {}) + (gr.skip(),) * 5
+        fields = (guess.committee, guess.short_name, guess.year, guess.title, guess.kind)
+        pending = {"path": path, "name": Path(path).name, "guess": workspace.meta_json(guess)}
+        return (render.upload_read_markdown(Path(path).name), None, gr.Group(visible=True), pending, *fields)
+
+    def confirm(pending, committee, short_name, year, title, kind):
+        if not pending:
+            return (gr.skip(),) * 10
+        try:
+            identity = workspace.confirmed_identity(workspace.meta_from_json(pending["guess"]), committee, short_name, year, title, kind)
+            added = workspace.add_upload(assistant, Path(pending["path"]), identity)
+        except Exception as exc:
+            return (render.upload_failed_markdown(workspace.user_message(exc)),) + (gr.skip(),) * 9
+        committees, years, reports = render.filter_choices(assistant.retriever.reports)
+        return (
+            render.upload_added_markdown(added.name, list(added.reports), added.passages), gr.Group(visible=False), {},
+            gr.Dropdown(choices=committees), gr.Dropdown(choices=years), gr.Dropdown(choices=reports),
+            render.status_markdown(assistant.status()),
+            gr.Dropdown(choices=committees), gr.Dropdown(choices=committees),  # the two compared in 专题概览
+            None,
+        )
+
+    qa.upload.upload(read, [qa.upload], [qa.upload_status, qa.upload, form.form, form.pending, *form.fields],
+                     api_name="upload", concurrency_limit=1)
+    refreshed = [qa.upload_status, form.form, form.pending, qa.committee, qa.year, qa.report, qa.status,
+                 overview.first, overview.second, qa.upload]
+    form.confirm.click(confirm, [form.pending, *form.fields], refreshed, api_name="confirm_upload",
+                       concurrency_limit=1, concurrency_id="index-write")  # one index write at a time
+    form.cancel.click(lambda: ("", gr.Group(visible=False), {}), None, [qa.upload_status, form.form, form.pending],
+                      api_name="cancel_upload")
 
 
 def _wire_basket(

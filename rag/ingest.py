@@ -13,18 +13,16 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import BadDocument, RagError
+from rag.identity import METADATA_FILE, guess_meta, is_breadcrumb, is_byline
 from rag.readers import SUPPORTED_SUFFIXES, read_document
 from rag.records import Document, Paragraph, Report, ReportMeta
 from rag.text import ENUMERATOR, SENTENCE_END, normalize, sentence_spans
 
 log = logging.getLogger(__name__)
-
-METADATA_FILE = "reports.toml"
 
 # A line ending in an ellipsis trails off like prose: it is no heading.
 _PROSE_END = SENTENCE_END + "…"
@@ -33,9 +31,6 @@ _RUN_IN_MAX_CHARS = 12
 _NUMBERED = re.compile(r"^[一二三四五六七八九十百]+[、.．]")
 _SUB_NUMBERED = re.compile(r"^[（(][一二三四五六七八九十百]+[）)]")
 _CAPTION = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[,，]")
-_BYLINE = re.compile(r"^(■|◆|●|编辑|編輯|责任编辑|責任編輯|责编|来源|來源|通讯员|通訊員|记者|記者|作者|摄影|攝影|图片|圖片)")
-_BREADCRUMB_START = re.compile(r"^(首页|首頁|当前位置|當前位置|您的位置)")
-_BREADCRUMB_SEPARATOR = re.compile(r"\s*[>＞»›]\s*")
 _HAS_WORD = re.compile(r"[\w\u4e00-\u9fff]")
 
 # Heading ranks: a new heading closes every open heading of the same or a lower rank.
@@ -50,7 +45,8 @@ def read_metadata(corpus_dir: Path) -> dict[str, list[ReportMeta]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         entries = data.get("report", [])
-        metas = [ReportMeta(**{**entry, "aliases": tuple(entry.get("aliases", ()))}) for entry in entries]
+        # TOML has no null: an entry without a year covers a year nobody knows.
+        metas = [ReportMeta(**{"year": None, **entry, "aliases": tuple(entry.get("aliases", ()))}) for entry in entries]
     except (tomllib.TOMLDecodeError, TypeError, UnicodeDecodeError) as exc:
         raise RagError(f"{path}: not a valid report list ({exc}); see the comment at its top") from None
     by_file: dict[str, list[ReportMeta]] = {}
@@ -101,25 +97,6 @@ def split_reports(file_name: str, document: Document | str, metas: list[ReportMe
         paragraphs = tuple(_paragraphs(document, lines[first:stop], meta))
         reports.append(Report(report_id=report_id, meta=meta, source=source, paragraphs=paragraphs, document=document))
     return reports
-
-
-def guess_meta(file_name: str, source: str) -> ReportMeta:
-    """Metadata for a file that reports.toml does not list: committee, title and year read off the text."""
-    head = source[:3000]
-    committee_match = re.search(r"([\u4e00-\u9fff]{2,8}?[省市县区縣區州盟旗])(?:政协|政協)", head)
-    short_name = f"{committee_match.group(1)}政协" if committee_match else Path(file_name).stem
-    first_line = next((source[s:e] for s, e in _lines(source) if _HAS_WORD.search(source[s:e])), "")
-    title = first_line if 0 < len(first_line) <= 60 else Path(file_name).stem
-    years = Counter(int(y) for y in re.findall(r"(20\d\d)年", head))
-    return ReportMeta(
-        file=file_name,
-        committee=short_name,
-        short_name=short_name,
-        title=title,
-        year=years.most_common(1)[0][0] if years else None,
-        kind="",
-        source="未在 reports.toml 中登记：委员会、标题和年份由正文推断",
-    )
 
 
 def _lines(source: str):
@@ -175,18 +152,10 @@ def _open(open_headings: list[tuple[int, str]], rank: int, heading: str) -> None
 
 
 def _is_furniture(line: str) -> bool:
-    if not _HAS_WORD.search(line) or _BYLINE.match(line) or _is_breadcrumb(line):
+    if not _HAS_WORD.search(line) or is_byline(line) or is_breadcrumb(line):
         return True
     # A photo caption is one dated sentence standing alone under a picture.
     return bool(_CAPTION.match(line)) and len(line) <= 80 and len(sentence_spans(line)) <= 1
-
-
-def _is_breadcrumb(line: str) -> bool:
-    """"首頁>專題>…>實時新聞": short segments joined by ">", no sentence in it."""
-    if _BREADCRUMB_START.match(line):
-        return True
-    segments = [part for part in _BREADCRUMB_SEPARATOR.split(line) if part]
-    return len(segments) >= 3 and all(len(part) <= 20 for part in segments) and "。" not in line
 
 
 def _heading_rank(line: str) -> int:

@@ -19,7 +19,7 @@ import logging
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
@@ -188,9 +188,49 @@ class Upload:
     passages: int
 
 
-def add_upload(assistant: Assistant, path: Path) -> Upload:
-    """Index an uploaded file (Assistant.add_report); raises what it raises."""
-    added = assistant.add_report(path, path.name).added
+def read_upload(assistant: Assistant, path: Path) -> ReportMeta:
+    """What the app reads off an uploaded file before it is indexed: who wrote it, the year, title, kind.
+
+    Raises BadDocument when the file cannot be read as a report; nothing is written.
+    """
+    return assistant.identify_report(path, path.name)
+
+
+def meta_json(meta: ReportMeta) -> dict:
+    """A ReportMeta as session state holds it."""
+    return {**asdict(meta), "aliases": list(meta.aliases)}
+
+
+def meta_from_json(data: dict) -> ReportMeta:
+    return ReportMeta(**{**data, "aliases": tuple(data.get("aliases", ()))})
+
+
+def confirmed_identity(guess: ReportMeta, committee: str, short_name: str, year, title: str, kind: str) -> ReportMeta:
+    """The guess with the user's corrections (rag.identity.with_given: a changed committee brings its
+    short name and aliases). RagError for an empty name or title, or a year that is no year."""
+    from rag.identity import with_given
+
+    if year in (None, ""):
+        year = None
+    else:
+        try:
+            year = int(float(year))
+        except (TypeError, ValueError):
+            raise RagError(f"报告年份“{year}”不是年份") from None
+        if not 1949 <= year <= 2100:
+            raise RagError(f"报告年份 {year} 不在 1949–2100 之间")
+    typed = {"committee": (committee or "").strip(), "short_name": (short_name or "").strip(),
+             "title": (title or "").strip(), "kind": (kind or "").strip(), "year": year}
+    for field, label in (("committee", "委员会全称"), ("short_name", "简称"), ("title", "标题")):
+        if not typed[field]:
+            raise RagError(f"{label}不能为空")
+    given = {field: value for field, value in typed.items() if value != getattr(guess, field)}
+    return with_given(guess, **given)
+
+
+def add_upload(assistant: Assistant, path: Path, identity: ReportMeta | None = None) -> Upload:
+    """Index an uploaded file under its confirmed identity (Assistant.add_report); raises what it raises."""
+    added = assistant.add_report(path, path.name, identity).added
     retriever = assistant.retriever
     reports = tuple(meta for meta in retriever.reports.values() if meta.file in added)
     passages = sum(1 for chunk in retriever.index.chunks if chunk.doc in added)

@@ -6,10 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The browser test (tests/test_app.py) drives Chromium; the font keeps Chinese legible in
-# screenshots. Without root the install fails and that test is skipped, not the setup.
+# screenshots. LibreOffice reads Word 97-2003 .doc files (rag/readers/doc.py). Without root the
+# install fails and the tests needing them are skipped, not the setup.
 if ! command -v chromium >/dev/null; then
   (apt-get update && apt-get install -y chromium fonts-wqy-zenhei) ||
     echo "setup.sh: could not install chromium; tests/test_app.py will be skipped" >&2
+fi
+if ! command -v soffice >/dev/null; then
+  (apt-get update && apt-get install -y --no-install-recommends libreoffice-writer-nogui) ||
+    echo "setup.sh: could not install LibreOffice; .doc files cannot be read and their tests are skipped" >&2
 fi
 
 stamp=.venv/.installed-$(sha256sum pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)

@@ -44,6 +44,14 @@ DATA = REPO / "tests" / "data"
 SLOW_FIXTURES = {"built_index", "app_runner"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def ocr_cache(tmp_path_factory):
+    """OCR results of this session's tests go to a cache of their own, never the user's ~/.cache."""
+    path = tmp_path_factory.mktemp("ocr-cache")
+    os.environ["RAG_OCR_CACHE"] = str(path)
+    return path
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
@@ -309,7 +317,8 @@ class RunningApp:
         (workdir / "tmp").mkdir(exist_ok=True)
         environ.update(
             {"RAG_CORPUS": str(corpus), "RAG_INDEX": str(index), "RAG_HOST": "127.0.0.1", "RAG_PORT": str(port),
-             "TMPDIR": str(workdir / "tmp"), "GRADIO_TEMP_DIR": str(workdir / "gradio-tmp"), **env}
+             "TMPDIR": str(workdir / "tmp"), "GRADIO_TEMP_DIR": str(workdir / "gradio-tmp"),
+             **({"RAG_OCR_CACHE": os.environ["RAG_OCR_CACHE"]} if "RAG_OCR_CACHE" in os.environ else {}), **env}
         )
         self.url = f"http://127.0.0.1:{port}/"
         self.log = workdir / f"app-{port}.log"
@@ -376,11 +385,22 @@ class AppUser:
     def new_chat(self) -> None:
         self.client.predict(api_name="/new_chat")
 
-    def submit_upload(self, path: Path):
-        """Start uploading `path` through the drop zone; the gradio_client Job (its result: the status line first)."""
+    def read_upload(self, path: Path) -> tuple:
+        """Drop `path` on the upload zone: (the status line, then the identity fields as read off the file)."""
         from gradio_client import handle_file
 
-        return self.client.submit(handle_file(str(path)), api_name="/upload")
+        result = self.client.predict(handle_file(str(path)), api_name="/upload")
+        return (result[0], *result[-5:])
+
+    def submit_upload(self, path: Path, **corrections):
+        """Drop `path` and confirm its identity with `corrections` (committee, short_name, year, title, kind);
+        the gradio_client Job of the confirmation (its result: the status line first)."""
+        status, *fields = self.read_upload(path)
+        if "上传失败" in status:
+            return self.client.submit(api_name="/cancel_upload")
+        names = ("committee", "short_name", "year", "title", "kind")
+        fields = [corrections.get(name, value) for name, value in zip(names, fields)]
+        return self.client.submit(*fields, api_name="/confirm_upload")
 
     def close(self) -> None:
         self.client.close()

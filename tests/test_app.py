@@ -71,12 +71,27 @@ def _ask(page, question: str) -> str:
     return page.locator('#chat [data-testid="bot"]').last.inner_text()
 
 
-def _upload(page, path: Path, expect: str) -> str:
-    page.set_input_files("#upload input[type=file]", str(path))
+def _status_says(page, text: str) -> str:
     page.wait_for_function(
-        "t => document.querySelector('#upload-status').innerText.includes(t)", arg=expect, timeout=ANSWER_TIMEOUT_MS
+        "t => document.querySelector('#upload-status').innerText.includes(t)", arg=text, timeout=ANSWER_TIMEOUT_MS
     )
     return page.inner_text("#upload-status")
+
+
+def _upload(page, path: Path, expect: str) -> str:
+    """Drop `path`; when it reads as a report, confirm the identity shown as it was guessed."""
+    page.set_input_files("#upload input[type=file]", str(path))
+    page.wait_for_function(
+        "() => /请核对|上传失败/.test(document.querySelector('#upload-status').innerText)", timeout=ANSWER_TIMEOUT_MS
+    )
+    if "请核对" in page.inner_text("#upload-status"):
+        page.click("#id-confirm")
+    return _status_says(page, expect)
+
+
+def _identity_shown(page) -> dict:
+    fields = {"committee": "#id-committee", "short_name": "#id-short", "year": "#id-year", "title": "#id-title"}
+    return {name: page.input_value(f"{selector} input, {selector} textarea") for name, selector in fields.items()}
 
 
 @pytest.mark.slow
@@ -110,7 +125,12 @@ def test_chat_follow_up_upload_and_filters_in_a_browser(app_url, tmp_path):
 
         report = tmp_path / "盱眙县政协2024年工作报告.txt"
         report.write_text(XUYI_REPORT, encoding="utf-8")
-        added = _upload(page, report, "已加入")
+        page.set_input_files("#upload input[type=file]", str(report))
+        _status_says(page, "请核对")
+        shown = _identity_shown(page)  # read off the file, before anything is written
+        assert (shown["short_name"], shown["year"]) == ("盱眙县政协", "2024"), shown
+        page.click("#id-confirm")
+        added = _status_says(page, "已加入")
         assert "盱眙县政协2024年工作报告.txt" in added and "个段落" in added
         assert "报告：7 份" in page.inner_text("#status")
 

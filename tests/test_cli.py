@@ -147,3 +147,74 @@ def test_ask_json_prints_the_answer_record(capsys, monkeypatch, data_index):
                        "--index", str(data_index), monkeypatch=monkeypatch)
     answer = json.loads(out)
     assert code == 0 and "91件" in answer["text"] and answer["citations"][0]["short_name"] == "洪泽区政协"
+
+
+# --- rag add: a report's identity guessed, registered, indexed --------------------------------
+
+XUYI = (
+    "政协盱眙县委员会2023年工作报告\n\n"
+    "一、聚焦中心大局,建言资政取得新成效\n\n"
+    "提案工作提质增效。全年共收到提案152件,经审查立案136件,办复率100%,其中12件被列为重点提案由县领导领衔督办。\n\n"
+    "民主监督持续深化。围绕优化营商环境开展专项监督,组织委员视察18次,形成监督报告6篇。\n"
+)
+
+
+def snapshot(corpus: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(corpus.iterdir()) if p.is_file()}
+
+
+@pytest.mark.slow  # indexes the new files
+def test_add_guesses_registers_and_indexes_a_report(capsys, data_workspace, tmp_path):
+    from rag.ingest import read_metadata
+    from tests.test_doc import report_docx
+
+    corpus, index = data_workspace
+    where = ["--corpus", str(corpus), "--index", str(index)]
+    word = report_docx((REPO / "tests" / "data" / "jiangyan.txt").read_text(encoding="utf-8"), tmp_path / "姜堰报告.docx")
+    code, out, _ = run(capsys, "add", str(word), *where)
+    assert code == 0 and "姜堰区政协" in out and "2024" in out and "added: 姜堰报告.docx" in out
+    jiangyan = read_metadata(corpus)["姜堰报告.docx"][0]
+    assert (jiangyan.committee, jiangyan.short_name, jiangyan.year, jiangyan.aliases) == (
+        "政协泰州市姜堰区委员会", "姜堰区政协", 2024, ("姜堰", "Jiangyan"))
+
+    (tmp_path / "xuyi.txt").write_text(XUYI, encoding="utf-8")
+    code, out, _ = run(capsys, "add", str(tmp_path / "xuyi.txt"), *where)
+    assert code == 0 and "盱眙县政协" in out and (corpus / "xuyi.txt").read_text(encoding="utf-8") == XUYI
+    code, out, _ = run(capsys, "ask", "盱眙县政协2023年提案立案多少件？", "--json", *where)
+    answer = json.loads(out)
+    assert code == 0 and not answer["abstained"] and "136件" in answer["text"]
+    assert {quote["doc"] for quote in answer["quotes"]} == {"xuyi.txt"}
+
+
+@pytest.mark.slow  # re-indexes the corrected report
+def test_add_again_with_fields_corrects_the_guess(capsys, data_workspace, tmp_path):
+    from rag.ingest import read_metadata
+
+    corpus, index = data_workspace
+    (tmp_path / "xuyi.txt").write_text(XUYI.replace("2023年", ""), encoding="utf-8")
+    where = ["--corpus", str(corpus), "--index", str(index)]
+    assert run(capsys, "add", str(tmp_path / "xuyi.txt"), *where)[0] == 0
+    assert read_metadata(corpus)["xuyi.txt"][0].year is None
+    code, out, _ = run(capsys, "add", str(tmp_path / "xuyi.txt"), "--year", "2023", "--committee", "淮安市盱眙县政协", *where)
+    meta = read_metadata(corpus)["xuyi.txt"]
+    assert code == 0 and len(meta) == 1 and "changed: xuyi.txt" in out  # its chunks carry the year
+    assert (meta[0].committee, meta[0].short_name, meta[0].year) == ("政协淮安市盱眙县委员会", "盱眙县政协", 2023)
+    assert "由人工指定：committee、year" in meta[0].source
+
+
+def test_add_of_an_unreadable_file_changes_nothing(capsys, data_workspace, tmp_path):
+    corpus, index = data_workspace
+    before = snapshot(corpus)
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not a Word file")
+    code, out, err = run(capsys, "add", str(tmp_path / "broken.docx"), "--corpus", str(corpus), "--index", str(index))
+    assert code == 1 and out == "" and err.count("\n") == 1 and "broken.docx" in err and "not a valid .docx" in err
+    assert snapshot(corpus) == before
+
+
+def test_add_refuses_a_different_file_of_the_same_name(capsys, data_workspace, tmp_path):
+    corpus, index = data_workspace
+    before = snapshot(corpus)
+    (tmp_path / "jiangyan.txt").write_text(XUYI, encoding="utf-8")
+    code, _, err = run(capsys, "add", str(tmp_path / "jiangyan.txt"), "--corpus", str(corpus), "--index", str(index))
+    assert code == 1 and "different file of that name" in err and err.count("\n") == 1
+    assert snapshot(corpus) == before

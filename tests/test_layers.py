@@ -9,8 +9,9 @@ RAG = ROOT / "rag"
 # Pipeline order, earliest first. A module may import modules of its own or an earlier stage.
 STAGES = [
     {"errors", "records"},
-    {"text", "lexicon", "cite", "config"},
+    {"text", "lexicon", "cite", "config", "names"},
     {"readers"},
+    {"identity"},
     {"ingest"},
     {"chunk", "period"},
     {"embed", "store"},

@@ -132,13 +132,13 @@ def minimal_pdf(pages: list[str]) -> bytes:
     return bytes(out)
 
 
-def test_pdf_pages_joined_with_a_blank_line(tmp_path):
+def test_pdf_short_lines_on_two_pages_are_two_paragraphs(tmp_path):
     path = write(
         tmp_path,
         "report.pdf",
         minimal_pdf(["CPPCC Jiangyan work report 2024", "312 proposals were filed"]),
     )
-    assert read_text(path) == "CPPCC Jiangyan work report 2024\n\n312 proposals were filed"
+    assert read_text(path) == "CPPCC Jiangyan work report 2024\n312 proposals were filed"
 
 
 HTML = """<!DOCTYPE html>
@@ -190,7 +190,7 @@ def test_missing_file(tmp_path):
 
 
 def test_unsupported_suffix_lists_the_supported_ones(tmp_path):
-    path = write(tmp_path, "report.doc", b"\xd0\xcf\x11\xe0")
+    path = write(tmp_path, "report.wps", b"\xd0\xcf\x11\xe0")  # WPS Office's own format
     with raises_naming(path, "unsupported", *map(re.escape, SUPPORTED_SUFFIXES)):
         read_text(path)
 

@@ -173,3 +173,50 @@ def test_user_message_says_what_to_fix_or_that_it_is_ours():
 
     assert workspace.user_message(BadQuestion("问题是空的")) == "问题是空的"
     assert workspace.user_message(KeyError("x")) == "内部错误（KeyError），详情见服务器日志"
+
+
+def test_an_upload_is_indexed_under_the_identity_the_user_confirmed(data_workspace, data_retriever, tmp_path):
+    """The guess is shown, corrected, written to reports.toml with the comments kept, and used by the next start."""
+    from rag.ingest import read_metadata
+
+    corpus, index = data_workspace
+    toml_before = (corpus / "reports.toml").read_text(encoding="utf-8")
+    helper = Assistant(corpus, index, Settings(), data_retriever)
+    report = tmp_path / "xuyi_2023_test.txt"
+    report.write_text("政协盱眙县委员会2023年工作报告\n\n一、提案工作\n全年立案提案136件，办结率100%。\n", encoding="utf-8")
+
+    guess = workspace.read_upload(helper, report)
+    assert (guess.short_name, guess.year) == ("盱眙县政协", 2023)
+    assert not (corpus / report.name).exists(), "reading an upload wrote it into the corpus"
+    confirmed = workspace.confirmed_identity(guess, guess.committee, guess.short_name, 2024, "盱眙县政协常委会工作报告", "工作报告")
+    workspace.add_upload(helper, report, confirmed)
+
+    entries = read_metadata(corpus)[report.name]
+    assert [(e.short_name, e.year, e.title) for e in entries] == [("盱眙县政协", 2024, "盱眙县政协常委会工作报告")]
+    assert (corpus / "reports.toml").read_text(encoding="utf-8").startswith(toml_before)
+    reopened = Assistant.open(corpus, index, Settings(), embedder=data_retriever.embedder)
+    assert {m.year for m in reopened.retriever.reports.values() if m.file == report.name} == {2024}
+    answer = reopened.ask("盱眙县政协立案提案多少件？")
+    assert not answer.abstained and "136件" in answer.text
+
+
+@pytest.mark.parametrize("year, title, message", [("二〇二四", "题目", "不是年份"), (1900, "题目", "1949"), (2024, " ", "标题不能为空")])
+def test_a_bad_correction_is_refused_with_what_to_fix(year, title, message):
+    from rag.errors import RagError
+    from rag.records import ReportMeta
+
+    guess = ReportMeta(file="a.txt", committee="政协盱眙县委员会", short_name="盱眙县政协", title="题目", year=2023, kind="")
+    with pytest.raises(RagError, match=message):
+        workspace.confirmed_identity(guess, guess.committee, guess.short_name, year, title, "")
+
+
+def test_an_upload_that_fails_to_index_leaves_corpus_and_reports_toml_as_they_were(data_workspace, data_retriever, tmp_path):
+    corpus, index = data_workspace
+    before = {p.name: p.read_bytes() for p in corpus.iterdir() if p.is_file()}
+    helper = Assistant(corpus, index, Settings(), data_retriever)
+    blob = tmp_path / "blob.txt"
+    blob.write_bytes(b"\x00\x01binary" * 50)
+    with pytest.raises(Exception):
+        workspace.add_upload(helper, blob)
+    assert {p.name: p.read_bytes() for p in corpus.iterdir() if p.is_file()} == before
+    assert not any(p.name.startswith(".upload-") for p in index.iterdir())

@@ -23,7 +23,7 @@ from rag.embed import Embedder
 from rag.errors import IndexNotFound, RagError
 from rag.index.manifest import corpus_fingerprint, read_manifest, resolve_build_dir
 from rag.index.opened import Index
-from rag.index.publish import write_build
+from rag.index.publish import sweep_abandoned, write_build
 from rag.ingest import corpus_files, ingest_file, read_metadata
 from rag.records import Chunk
 from rag.text import matching_text
@@ -73,11 +73,13 @@ def build_index(
     settings: Settings,
     rebuild: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    recorded_dir: Path | None = None,
 ) -> BuildReport:
     """Index `corpus_dir` into `index_dir`, re-embedding only files that changed.
 
     A file that cannot be read is skipped and listed in `failed`; the rest is indexed.
-    `progress(done, total)` is called as chunks are embedded.
+    `progress(done, total)` is called as chunks are embedded. `recorded_dir` is the corpus the
+    manifest names when `corpus_dir` is a staging copy of it (rag.uploads).
     """
     started = time.perf_counter()
     previous = None if rebuild else _previous_index(index_dir, embedder.id, settings)
@@ -86,6 +88,8 @@ def build_index(
 
     same_store = previous is not None and previous.manifest["store"]["spec"] == settings.vector_store
     if same_store and not report.touched and walk.failed == previous.manifest["corpus"].get("failed", {}):
+        if recorded_dir is None:  # an upload's staging corpus lies under index_dir while it builds
+            sweep_abandoned(index_dir, settings.vector_store)
         return _finish(report, previous.path, len(previous.chunks), 0, started, len(_report_ids(walk.files)))
     if not walk.files:
         raise RagError(f"nothing to index in {corpus_dir}: " + ("; ".join(report.failed.values()) or "no report files"))
@@ -94,7 +98,7 @@ def build_index(
     fresh = _embed(embedder, walk.to_embed, progress)
     all_vectors = np.vstack([v for v in (kept, fresh) if v is not None and len(v)]).astype(np.float32)
     chunks = walk.kept + walk.to_embed
-    manifest = _manifest(corpus_dir, embedder, settings, walk, len(chunks))
+    manifest = _manifest(recorded_dir or corpus_dir, embedder, settings, walk, len(chunks))
     build_dir = write_build(index_dir, manifest, chunks, all_vectors, settings, started)
     return _finish(report, build_dir, len(chunks), len(walk.to_embed), started, manifest["corpus"]["reports"])
 

@@ -93,6 +93,18 @@ def _milvus_build(current: Path) -> Path | None:
         return None
 
 
+def sweep_abandoned(index_dir: Path, spec: str) -> None:
+    """Remove what a writer killed mid-way left behind: a half-written build, an upload's staging corpus.
+
+    A build that changes nothing calls this too, so debris never outlives the next `rag index`.
+    """
+    builds = index_dir / BUILDS
+    for path in builds.glob(".staging-*") if builds.is_dir() else ():
+        _remove_build(path, spec)
+    for path in index_dir.glob(".upload-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _remove_old_builds(builds: Path, keep: tuple[Path | None, ...], spec: str) -> None:
     """Drop superseded and abandoned builds; a reader still holding a FAISS one keeps its open files."""
     for path in builds.iterdir():

@@ -1,4 +1,4 @@
-"""One report file (.txt .md .docx .pdf .html .htm) -> a Document: its text, the string every offset indexes.
+"""One report file (.txt .md .doc .docx .pdf .html .htm, or a .png .jpg .jpeg photo) -> a Document: its text, the string every offset indexes.
 
 `read_document` is deterministic: the same bytes always give the same string, because chunk
 offsets and citations are checked against it. Plain text (.txt, .md) is returned exactly as
@@ -13,21 +13,27 @@ from pathlib import Path
 
 from rag.errors import BadDocument
 from rag.records import Document
+from rag.readers.doc import read_doc
 from rag.readers.docx import read_docx
 from rag.readers.html import read_html
+from rag.readers.ocr import read_image
 from rag.readers.pdf import read_pdf
 from rag.readers.plain import one_line, read_plain
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".doc", ".docx", ".pdf", ".html", ".htm", ".png", ".jpg", ".jpeg")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 _READERS = {
     ".txt": read_plain,
     ".md": read_plain,
+    ".doc": read_doc,
     ".docx": read_docx,
     ".pdf": read_pdf,
     ".html": read_html,
     ".htm": read_html,
+    ".png": read_image,
+    ".jpg": read_image,
+    ".jpeg": read_image,
 }
 
 

@@ -9,7 +9,7 @@ from rag.render.answer import answer_markdown, answer_text, empty_sources_html, 
 from rag.render.basket import basket_count_markdown, basket_html
 from rag.render.markup import markdown_text, notice_html, static_text
 from rag.render.overview import empty_overview_html, figures_summary_markdown, overview_html
-from rag.render.status import filter_choices, status_markdown, upload_added_markdown, upload_failed_markdown
+from rag.render.status import filter_choices, status_markdown, upload_added_markdown, upload_failed_markdown, upload_read_markdown
 
 APP_CSS = static_text("app.css")
 ADD_TO_BASKET_JS = static_text("add_to_basket.js")
@@ -19,5 +19,5 @@ __all__ = [
     "ADD_TO_BASKET_JS", "APP_CSS", "BASKET_JS", "answer_markdown", "answer_text", "basket_count_markdown", "basket_html",
     "empty_overview_html", "empty_sources_html", "error_markdown", "figures_summary_markdown", "filter_choices",
     "markdown_text", "notice_html", "overview_html", "source_cards_html", "status_markdown", "upload_added_markdown",
-    "upload_failed_markdown",
+    "upload_failed_markdown", "upload_read_markdown",
 ]

@@ -37,6 +37,11 @@ def upload_added_markdown(file_name: str, reports: list[ReportMeta], passages: i
     return markdown_text(f"已加入：{what}，{passages} 个段落")
 
 
+def upload_read_markdown(file_name: str) -> str:
+    """'已读取：file。请核对下方的报告信息…'."""
+    return markdown_text(f"已读取：{file_name}。请核对下方的报告信息，确认后加入索引。")
+
+
 def upload_failed_markdown(message: str) -> str:
     """'上传失败：reason', with server-side paths cut to the file name."""
     return markdown_text("上传失败：" + _PATH.sub(r"\1", message))
