@@ -72,13 +72,17 @@ def _spans(paragraph: Paragraph, splitter) -> list[tuple[int, int]]:
     if len(paragraph.text) <= splitter._chunk_size:
         return [(paragraph.start, paragraph.end)]
     spans = []
-    search_from = 0
+    previous = -1
     for piece in splitter.split_text(paragraph.text):
-        at = paragraph.text.find(piece, search_from)
+        # Pieces start in order, but with a large overlap two may start at the same place
+        # ("0 000…", "000…", "000…:"): look past the previous start first, then at it.
+        at = paragraph.text.find(piece, previous + 1)
+        if at < 0:
+            at = paragraph.text.find(piece, max(previous, 0))
         if at < 0:  # the splitter only ever drops whitespace, so this means a bug there
             raise AssertionError(f"chunk not found in its paragraph: {piece[:30]!r}")
         spans.append((paragraph.start + at, paragraph.start + at + len(piece)))
-        search_from = at + 1
+        previous = at
     return spans
 
 

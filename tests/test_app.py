@@ -268,3 +268,57 @@ def test_basket_survives_reload_and_exports_docx_with_sources(app_url, tmp_path)
         assert JINHU in panel and "解決率76.5%" in panel
         reply = page.locator('#chat [data-testid="bot"]').last.inner_text()
         assert "含数字的原句" in reply and "金湖县政协 2 句" in reply
+
+
+FILES = REPO / "tests" / "files"
+
+
+def _upload_confirmed(page, path: Path, **corrections: str) -> dict:
+    """Drop `path`, wait for the identity read off it, apply `corrections` (field → text), confirm; the identity shown."""
+    page.set_input_files("#upload input[type=file]", str(path))
+    _status_says(page, "请核对")
+    shown = _identity_shown(page)
+    selectors = {"title": "#id-title"}
+    for field, text in corrections.items():
+        page.fill(f"{selectors[field]} input, {selectors[field]} textarea", text)
+    page.click("#id-confirm")
+    _status_says(page, "已加入")
+    return shown
+
+
+@pytest.mark.slow
+def test_a_pdf_a_scan_and_a_word_97_file_uploaded_in_a_browser_are_answered_with_their_pages(app_runner, tmp_path):
+    # A corpus without the reports uploaded here, so that every answer below comes from an upload.
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    for name in ("haian.md", "duji.html", "reports.toml"):
+        (corpus / name).write_bytes((REPO / "tests" / "data" / name).read_bytes())
+    app = app_runner(corpus, index)
+    with browser_page(app.url) as page:
+        shown = _upload_confirmed(page, FILES / "documents" / "zhenjiang.chromium.pdf", title="镇江市政协2024年履职工作综述")
+        assert (shown["short_name"], shown["year"]) == ("镇江市政协", "2024"), shown
+        answer = _ask(page, "镇江市政协提案办理的解决率是多少？")
+        assert "76.5%" in answer and answer.startswith("直接回答")
+        card = page.inner_text("#sources .rag-card")
+        assert "第1页" in card and "镇江市政协2024年履职工作综述" in card
+
+        shown = _upload_confirmed(page, FILES / "scans" / "jiangyan.pdf")  # image only: read by OCR
+        assert (shown["short_name"], shown["year"]) == ("姜堰区政协", "2024"), shown
+        answer = _ask(page, "姜堰区政协召开党组理论中心组学习会多少次？")
+        assert "16次" in answer
+        card = page.inner_text("#sources .rag-card")
+        assert "OCR识别，请以原件为准" in card and "第1页" in card
+
+        _upload_confirmed(page, FILES / "documents" / "jinhu_hongze.doc")
+        answer = _ask(page, "金湖县政协提案立案多少件？")
+        assert "159件" in answer and answer.startswith("直接回答")
+    app.stop()
+
+    # The identities confirmed above are in reports.toml: a second start serves them as confirmed.
+    toml = (corpus / "reports.toml").read_text(encoding="utf-8")
+    assert toml.startswith((REPO / "tests" / "data" / "reports.toml").read_text(encoding="utf-8"))
+    assert 'title = "镇江市政协2024年履职工作综述"' in toml and 'file = "jiangyan.pdf"' in toml
+    again = app_runner(corpus, index)
+    with browser_page(again.url) as page:
+        _ask(page, "镇江市政协提案办理的解决率是多少？")
+        assert "镇江市政协2024年履职工作综述" in page.inner_text("#sources .rag-card")
