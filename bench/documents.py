@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 QUESTIONS = [Path("/work/shared/dev/questions.jsonl"), ROOT / "eval" / "questions.jsonl"]
 SCORE = Path("/work/shared/tools/score.py")
-FORMATS = ["chromium", "office"]
+FORMATS = ["chromium", "office", "doc"]  # doc: the LibreOffice .docx saved as Word 97-2003
 # For reference, not a target: the browser prints as the old reader (pypdf's extract_text) gave them.
 OLD_READER = "chromium-pypdf"
 FURNITURE = re.compile(r"file://|https?://|\d{1,2}/\d{1,2}/\d{2,4},? \d{1,2}:\d{2}|— ?\d+ ?—|(?<![\d.])\d+/\d+(?![\d.])|第\s*\d+\s*页")
@@ -75,7 +75,7 @@ def make_corpus(kind: str, documents: Path, into: Path) -> Path:
             pages = PdfReader(documents / f"{source.stem}.chromium.pdf").pages
             (corpus / name).write_text("\n\n".join((page.extract_text() or "").strip() for page in pages), encoding="utf-8")
         else:
-            name = source.name if kind == "txt" else f"{source.stem}.{kind}.pdf"
+            name = {"txt": source.name, "doc": f"{source.stem}.doc"}.get(kind, f"{source.stem}.{kind}.pdf")
             shutil.copy(source if kind == "txt" else documents / name, corpus / name)
         metadata = metadata.replace(f'file = "{source.name}"', f'file = "{name}"')
     (corpus / "reports.toml").write_text(metadata, encoding="utf-8")
@@ -166,7 +166,7 @@ def libraries(documents: Path | None) -> int:
         if documents is None:
             documents = Path(tmp)
             make_documents(documents)
-        pdfs = sorted(p for kind in FORMATS for p in documents.glob(f"*.{kind}.pdf"))
+        pdfs = sorted(p for kind in FORMATS for p in documents.glob(f"*.{kind}.pdf"))  # no .doc among them
         print(f"\n{len(pdfs)} PDFs of corpus/ ({', '.join(FORMATS)})\n")
         print("| library (call) | ms/page | gives | source chars found | spaces inside CJK text |")
         print("|---|---|---|---|---|")

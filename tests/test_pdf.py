@@ -186,3 +186,35 @@ def test_password_protected_pdf_is_refused_and_owner_only_encryption_is_read(tmp
     with pytest.raises(BadDocument, match=r"locked\.pdf.*password-protected"):
         read_document(locked)
     assert read_document(restricted).text == read_document(DOCUMENTS / "zhenjiang.office.pdf").text
+
+
+@pytest.mark.slow
+def test_quotes_from_a_pdf_and_a_scan_are_exact_slices_that_pass_the_basket_check(tmp_path, embedder):
+    """What an answer quotes from a paged file is `source[start:end]` of the text the file yields,
+    carries its page, and comes back whole through the check a stored basket goes through."""
+    from rag.assistant import Assistant
+    from rag.basket import Basket, BasketItem, answer_excerpts
+    from rag.config import Settings
+    from rag.excerpts import ExcerptSource
+    from rag.index import Index, build_index
+    from rag.retrieve import Retriever
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    shutil.copy(DOCUMENTS / "zhenjiang.chromium.pdf", corpus)
+    shutil.copy(DATA.parent / "files" / "scans" / "jiangyan.pdf", corpus)  # image only: OCR
+    build_index(corpus, index, embedder, Settings())
+    retriever = Retriever(Index.open(index, embedder.id, Settings()), embedder, Settings())
+    assistant = Assistant(corpus, index, Settings(), retriever)
+    for question, doc in (("镇江市政协提案办理的解决率是多少？", "zhenjiang.chromium.pdf"), ("姜堰区政协召开党组理论中心组学习会多少次？", "jiangyan.pdf")):
+        answer = assistant.ask(question)
+        assert not answer.abstained, (question, answer.reason)
+        excerpts = answer_excerpts(answer)
+        source = read_document(corpus / doc)
+        for excerpt in (e for e in excerpts if e.chunk.doc == doc):
+            assert source.text[excerpt.start : excerpt.end] == excerpt.text
+            assert excerpt.chunk.pages == source.pages(excerpt.chunk.start, excerpt.chunk.end) != ()
+        items = [BasketItem.from_excerpt(e) for e in excerpts]
+        restored, dropped = Basket.restore([item.to_dict() for item in items], ExcerptSource(retriever.index.chunks))
+        assert dropped == 0 and {i.key for i in restored.items} == {i.key for i in items}
+        assert all(i.pages for i in restored.items if i.doc == doc)
