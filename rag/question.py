@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from rag.lexicon import english_term_groups
 from rag.text import YEAR, normalize, segmenter
 
-# "哪几件", "那几个头头" ask which, not how many; "第几期" asks an ordinal.
+# "哪几件", "那几个头头" ask which, not how many; "第几期" asks an ordinal; "要做的几件事是什么"
+# names things already counted ("the few things that…"): it asks what they are.
 _NUMBER = re.compile(
-    r"多少|(?<![哪那这第])几(?:个|件|次|项|篇|名|位|条|批|场|家|人|期|所|户|年|天|万|亿|成|倍|起)|比例|比率|百分之几|[率额量](?:是|为|有|达到)?多|"
+    r"多少|(?<![哪那这第的])几(?:个|件|次|项|篇|名|位|条|批|场|家|人|期|所|户|年|天|万|亿|成|倍|起)|比例|比率|百分之几|[率额量](?:是|为|有|达到)?多|"
     r"how many|how much|what percentage|what share|number of",
     re.I,
 )

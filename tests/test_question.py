@@ -24,6 +24,10 @@ from rag.records import Chunk
     ("Who gave the lecture?", "person"),
     ("金湖政协编撰的文集叫什么？", "title"),
     ("杜集区政协如何推进作风建设？", "other"),
+    ("委员每年要做的几件事是什么？", "other"),  # the things already counted: what they are
+    ("政协提出的几条建议是什么？", "other"),
+    ("金湖县政协开展了几次调研？", "number"),
+    ("开展的调研有几次？", "number"),
 ])
 def test_the_expected_answer_type_is_read_from_the_question_words(question, kind):
     assert read_question(question).kind == kind
@@ -136,3 +140,14 @@ def test_a_sentence_under_a_heading_on_the_topic_is_preferred():
     elsewhere, under_topic = candidates((hit(("助推文化繁荣发展",)), hit(("精心搭建“两大平台”",))), terms, read_question(question))
     # The second passage ranks lower, yet its sentence scores higher.
     assert under_topic.score > elsewhere.score
+
+
+@pytest.mark.parametrize("question, official", [
+    ("委员最起码要做到什么？", {"基本", "至少"}),
+    ("对委员有哪些起码的要求？", {"基本", "至少"}),
+])
+def test_everyday_minimum_is_read_as_the_reports_basic_requirement(question, official):
+    """"最起码的要求" is what a report calls 基本要求 or says with 至少."""
+    from rag.lexicon import official_wording
+
+    assert any(official <= set(words) for _, words in official_wording(question))
