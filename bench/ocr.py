@@ -7,11 +7,15 @@ builds one index from the scans and one from the .txt files, `rag search --jsonl
 question file against both, and /work/shared/tools/score.py scores the results.
 
 score.py finds a gold string in a hit by exact substring after removing whitespace; the
-corpus writes "," where the recogniser reads "，", so a hit holding the evidence can miss it
-on punctuation width alone. The "scan, width-folded" row scores the same hits with their
-text NFKC-folded: retrieval, as opposed to the exact characters quoted.
+corpus writes "," after Chinese text, which the recogniser reads as "，" unless
+rag.readers.ocr_lines sets it right by its printed width. The "scan, width-folded" row scores
+the same hits with their text NFKC-folded: retrieval, as opposed to the exact characters
+quoted; where it beats the "scan" row, punctuation was written in the wrong width.
 
     .venv/bin/python bench/ocr.py [QUESTIONS.jsonl ...] [--keep DIR] [--ocr-only]
+
+With --keep DIR the scans already in DIR/scans are read again (delete it to print them anew);
+the OCR cache is always emptied first, so every page is OCR'd and timed.
 """
 
 from __future__ import annotations
@@ -77,8 +81,9 @@ def _page_count(pdf: Path) -> int:
 
 
 def scan_corpus(corpus: Path, scans: Path) -> None:
-    """Scans of corpus/ plus its reports.toml, each `file` renamed to its scan."""
-    make_corpus(corpus, scans)
+    """Scans of corpus/ plus its reports.toml, each `file` renamed to its scan; scans already there are kept."""
+    if not all((scans / f"{path.stem}.pdf").exists() for path in corpus.glob("*.txt")):
+        make_corpus(corpus, scans)
     metadata = (corpus / "reports.toml").read_text(encoding="utf-8")
     (scans / "reports.toml").write_text(re.sub(r'(?m)^(file\s*=\s*"[^"]+)\.txt"', r'\1.pdf"', metadata), encoding="utf-8")
 

@@ -6,7 +6,16 @@ an answer is an exact slice of a cited passage (`Quote.start/end` index the repo
   answer-type fit, period fit, passage rank); a question gets at most three, shown in citation
   order, each followed by its [n] marker.
 - A question across committees ("各地…", "分别…", or naming several) gets one line per
-  committee: its best sentence, labelled with the committee.
+  committee (`_lines`): its best sentence about the thing asked, labelled with the committee
+  (and "（2025年计划）" when it comes from a plan), or "××政协：报告未提及满意率。" when its
+  report has none. With `scope` (each committee in scope searched in its own reports,
+  `committee_hits`) every committee gets its line; without, only those among the hits that answer.
+  What "about the thing asked" means is decided once, in `_gate`: the thing is the question's
+  topic (`_topic`: "各地政协[提案办理满意率]分别是多少"); a sentence must be on its theme by the
+  rules of rag.theme (not one item of a list of other things, no figure measuring another theme),
+  where a topic narrower than its theme keeps only the theme's terms it names (民主评议: 评议, not
+  any 监督), hold every rate it asks (满意率), and for a figure question hold a figure of the right
+  kind (rag.fit); a sentence that merely shares words never stands in a line.
 - Whether the best sentence answers is decided, not assumed (`_verdict`): a figure question
   needs a figure attached to the thing asked, a place/organisation/person question a sentence
   naming one, a question about a year a passage about that year, and every question enough of
@@ -19,19 +28,23 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from typing import Callable
 
 from rag.choose import Candidate, candidates, question_terms
+from rag.errors import BadQuestion
 from rag.fit import LOOSE, UNCLEAR
-from rag.question import Asked, read_question
-from rag.records import Answer, Citation, Quote, SearchResult
-from rag.text import normalize
+from rag.question import Asked, read_question, same_count
+from rag.records import Answer, Citation, Hit, Quote, SearchFilter, SearchResult
+from rag.text import GENERIC_WORDS, figure_spans, normalize, segmenter
+from rag.theme import REQUEST_WORDS, THEMES, Theme, theme_for, theme_weight
 
 DIRECT = "直接回答"
 RELATED = "相关内容，未直接回答"
 NOT_FOUND = "报告未提及"
 MAX_SENTENCES = 3
-MAX_COMMITTEES = 8
+MAX_COMMITTEES = 12  # a cross-committee question over more committees than this gets lines from the joint hits only
+_SCOPE_DEPTH = 6  # passages searched in each committee's reports for its line
 _ACROSS = re.compile(r"各地|各个|各县|各市|各区|各家|哪些地方|哪些政协|哪几个|分别|对比|比较|各政协|都有|都在|each|every|which committees", re.I)
 # The least share of a question's term weight the chosen sentence must hold to count as an
 # answer. Swept on eval/questions.jsonl (186 questions) with `rag ask --jsonl`: 0 declined 82%
@@ -45,6 +58,16 @@ _KIND_WORDS = {
     "number": "数字", "figures": "数字", "ordinal": "届次或期数", "place": "地点", "organisation": "单位名称",
     "person": "人名", "title": "名称", "date": "时间",
 }
+_SCOPE_WORDS = re.compile(r"^(?:请问|请)?(?:各地|各个|各县|各市|各区|各家|各|所有|哪些|哪几个|[两三四五六几]地|这些|上述)?(?:地方)?的?(?:政协|委员会)?的?")
+_TOPIC_END = re.compile(r"分别|都|是多少|有多少|是什么|有什么|有哪些|怎么|怎样|如何|多少|几[个件次名位项家篇条批场人]|哪些|哪几|[？?。，,!！]")
+_RATE = re.compile(r"[\u4e00-\u9fff]{2}率")
+_COUNTED = re.compile(r"(?:多少|几)(.*)$")
+_ASIDE = re.compile(r"[(（][^)）]*[)）]")  # "（或计划开展）"
+_NUMERAL = re.compile(r"^[\d.,，\s一二三四五六七八九十百千万亿两余多]+")
+_MEASURE = {"场": "场次", "名": "人数", "位": "人数", "人": "人数", "人次": "人次"}
+_YEAR_WORD = re.compile(r"(?:19|20)\d\d年?度?")
+# Words around a cross-committee question's topic that are not the topic: tense, plans, particles.
+_FILLER = frozenset("了 的 之 在 有 是 要 将 计划 打算 安排 准备 将要 今后 明年 各自 分别 都 又 还 次 场 场次 件 个 名 位 篇 项 家 条 批 人 人次 期".split())
 
 
 def answer(
@@ -54,23 +77,35 @@ def answer(
     named: int = 0,
     names: tuple[str, ...] = (),
     idf: Callable[[str], float] = lambda term: 1.0,
+    scope: dict[str, tuple[Hit, ...]] | None = None,
 ) -> Answer:
     """Build the extractive answer to `question` from `result` (the search for `standalone`).
 
     `named` is how many committees the question names; two or more asks for a per-committee
     answer. `names` are committee names to leave out of sentence matching: every sentence of
     the committee's report "matches" them. `idf(term)` weighs rare terms up ("经科委" says
-    more about a sentence than "特色").
+    more about a sentence than "特色"). `scope` (`committee_hits`) gives a cross-committee
+    question every committee it covers, each with the hits of its own reports.
     """
     standalone = standalone or question
     if result.abstain or not result.hits:
         return _abstention(question, standalone, result, NOT_FOUND, result.reason)
-    asked = read_question(standalone)
-    pool = candidates(result.hits, question_terms(standalone, names, idf), asked)
+    across = asks_across(standalone, named)
+    # "哪些地方政协…" names the scope, not a place asked for.
+    asked = read_question(_SCOPE_WORDS.sub("", standalone.strip()) if across else standalone)
+    terms = question_terms(standalone, names, idf)
+    pool = candidates(result.hits, terms, asked)
     if not pool:
         return _abstention(question, standalone, result, NOT_FOUND, "没有找到足以回答的段落")
-    if named >= 2 or (named == 0 and _ACROSS.search(standalone) is not None):
-        return _across(question, standalone, result, pool, asked)
+    if across:
+        topic = _topic(standalone, asked, names)
+        if scope:
+            per = {short: candidates(hits, terms, asked) for short, hits in scope.items()}
+            return _lines(question, standalone, result, per, asked, topic, complete=True)
+        per = {}
+        for candidate in sorted(pool, key=lambda c: c.hit_rank):
+            per.setdefault(candidate.hit.chunk.short_name, []).append(candidate)
+        return _lines(question, standalone, result, per, asked, topic, complete=False)
     # A question about one committee is answered from that committee's report only.
     own = [c for c in pool if named == 1 and c.hit.chunk.report_id == result.hits[0].chunk.report_id]
     pool = own or pool
@@ -83,19 +118,139 @@ def answer(
     return _assemble(question, standalone, result, chosen, labelled=False, confidence=confidence)
 
 
-def _across(question: str, standalone: str, result: SearchResult, pool: list[Candidate], asked: Asked) -> Answer:
-    # "哪些地方开展了“X”": only committees whose sentence names X belong in the list.
-    quoting = [c for c in pool if any(p in normalize(c.text) for p in asked.phrases)]
-    pool = quoting or pool
-    if asked.kind == "number":
-        pool = [c for c in pool if c.fit >= LOOSE] or pool
-    elif asked.kind in _TYPED:
-        # Each committee's line names what was asked (a place, a title) where its report has one.
-        fitting = {c.hit.chunk.report_id for c in pool if c.fit >= LOOSE}
-        pool = [c for c in pool if c.fit >= LOOSE or c.hit.chunk.report_id not in fitting]
-    chosen = _per_committee(pool)
+def asks_across(question: str, named: int) -> bool:
+    """Whether `question` wants one line per committee: it names two or more, or none and says 各地/分别/…"""
+    return named >= 2 or (named == 0 and _ACROSS.search(question) is not None)
+
+
+def committee_hits(retriever, question: str, report_ids=(), where: SearchFilter | None = None) -> dict[str, tuple[Hit, ...]]:
+    """The committees a cross-committee question covers, each searched in its own reports:
+    those named (`report_ids`, in that order), else every committee `where` admits, in corpus
+    order. {} when they are more than MAX_COMMITTEES (the joint hits answer then)."""
+    groups: dict[str, list[str]] = {}
+    ordered = list(report_ids) or list(retriever.reports)
+    for rid in ordered:
+        meta = retriever.reports[rid]
+        if where is None or where.is_empty() or where.admits(rid, meta):
+            groups.setdefault(meta.short_name, []).append(rid)
+    if len(groups) > MAX_COMMITTEES:
+        return {}
+    return {
+        short: retriever.search(question, top_k=_SCOPE_DEPTH, where=SearchFilter(report_ids=frozenset(rids))).hits
+        for short, rids in groups.items()
+    }
+
+
+def _lines(
+    question: str, standalone: str, result: SearchResult, per: dict[str, list[Candidate]], asked: Asked,
+    topic: str, complete: bool,
+) -> Answer:
+    """One line per committee: its best sentence about `topic` (`_gate`; a result before a plan
+    unless plans are asked, when rag.choose's period bonus weighs in), or, when `complete`,
+    "报告未提及…" for a committee with none. A topic that is no known theme and that no sentence
+    is about is the asker's wording, not the reports': then the sentence rules alone decide."""
+    for gate in (_gate(topic), _gate(topic, themed=False)):
+        chosen, missing = [], []
+        for short, pool in per.items():
+            fitting = [c for c in pool if gate(c, asked)]
+            if fitting:
+                chosen.append(min(fitting, key=lambda c: (c.period.plan and not asked.plan, -c.score, c.hit_rank, c.start)))
+            elif complete:
+                missing.append(short)
+        if chosen or _known_theme(topic):
+            break
+    if not chosen:
+        return _abstention(question, standalone, result, RELATED, f"各报告中没有关于{topic}的内容")
+    what = _missing_what(topic, asked)
+    gaps = tuple(f"{short}：报告未提及{what}。" for short in missing)
     confidence = max(_confidence(c, asked) for c in chosen)
-    return _assemble(question, standalone, result, chosen, labelled=True, confidence=confidence)
+    return _assemble(question, standalone, result, chosen[:MAX_COMMITTEES], labelled=True, confidence=confidence, gaps=gaps)
+
+
+def _counts_in(text: str, word: str) -> bool:
+    """Whether a figure of `text` is written with counting word `word`, or one counting the same things."""
+    folded = normalize(text)
+    units = (_NUMERAL.sub("", folded[start:end]) for start, end in figure_spans(folded))
+    return any(unit and same_count(word, unit) for unit in units)
+
+
+def _missing_what(topic: str, asked: Asked) -> str:
+    """What a committee's report does not give: 满意率, 社情民意信息的篇数, 所问的地点, 协商方面的计划."""
+    if asked.phrases:
+        return "、".join(f"“{phrase}”" for phrase in asked.phrases)
+    if asked.kind in _TYPED and asked.kind != "figures":
+        return f"所问的{_KIND_WORDS[asked.kind]}"
+    if asked.kind == "number" and not _RATE.search(topic):
+        word = asked.counting_word
+        return f"{topic}的{_MEASURE.get(word, word + '数') if word else '数字'}"
+    return f"{topic}方面的计划" if asked.plan else topic
+
+
+def _topic(standalone: str, asked: Asked, names: tuple[str, ...]) -> str:
+    """What a cross-committee question asks about each committee: the rates it names ("满意率"), else
+    the content words around its question word ("各地政协[社情民意信息]分别报送了多少篇", "2025年
+    分别计划怎么开展[协商]"), else the nouns it counts ("分别开展了多少次[协商活动]")."""
+    text = _ASIDE.sub(" ", _YEAR_WORD.sub(" ", normalize(standalone)))
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(normalize(name), " ")
+    rates = list(dict.fromkeys(_RATE.findall(text)))
+    if rates:
+        return "、".join(rates)
+    text = _SCOPE_WORDS.sub("", text.strip().lstrip("和与及、 ").strip())
+    pieces = _TOPIC_END.split(text)
+    counted = _COUNTED.search(text)
+    if asked.kind == "number" and counted:  # "多少件[集体提案]": what is counted comes first
+        pieces.insert(0, _TOPIC_END.split(counted.group(1))[0])
+    for piece in pieces:
+        words = [w for w in segmenter().lcut(piece.strip()) if w.strip()]
+        while words and (words[0] in _FILLER or words[0] in GENERIC_WORDS):
+            words.pop(0)
+        while words and (words[-1] in _FILLER or words[-1] in GENERIC_WORDS):
+            words.pop()
+        topic = "".join(words)
+        for word in sorted(GENERIC_WORDS | _FILLER, key=len, reverse=True):  # "开展调研" as one jieba word
+            if topic.startswith(word) and len(topic) >= len(word) + 2:
+                topic = topic[len(word) :]
+        if any(len(w) >= 2 and w not in REQUEST_WORDS for w in words):
+            return topic
+    return "".join(asked.counted) or "所问的内容"
+
+
+def _known_theme(topic: str) -> bool:
+    try:
+        return theme_for(topic) in THEMES
+    except BadQuestion:
+        return False
+
+
+def _gate(topic: str, themed: bool = True) -> Callable[[Candidate, Asked], bool]:
+    """Whether a candidate is about `topic` (module docstring): on its theme (unless not `themed`), holding its rates."""
+    rates = _RATE.findall(topic)
+    try:
+        theme: Theme | None = theme_for(topic) if themed else None
+    except BadQuestion:
+        theme = None
+    if theme is not None and theme in THEMES and topic != theme.name:
+        named = tuple(term for term in theme.terms if term in normalize(topic))
+        theme = replace(theme, terms=named or theme.terms)
+
+    def gate(candidate: Candidate, asked: Asked) -> bool:
+        text = normalize(candidate.text)
+        if candidate.coverage < MIN_COVERAGE or (asked.years and not candidate.in_period):
+            return False
+        if any(rate not in text for rate in rates) or any(phrase not in text for phrase in asked.phrases):
+            return False  # "哪些地方开展了“X”": only a sentence naming X
+        if asked.kind in ("number", *_TYPED) and candidate.fit < LOOSE:
+            return False
+        if asked.kind == "number" and asked.counting_word and not _counts_in(candidate.text, asked.counting_word):
+            return False  # "多少件提案": 满意率100% is no count of 件
+        chunk = candidate.hit.chunk
+        before = chunk.text[: max(candidate.start - chunk.start, 0)]
+        if theme is None or asked.phrases or (asked.kind in _TYPED and asked.kind != "figures"):
+            return True  # a quoted name is what is asked; a place or a title is judged by its kind (rag.fit)
+        return theme_weight(candidate.text, theme, chunk.headings, before) > 0
+
+    return gate
 
 
 def _verdict(pool: list[Candidate], best: Candidate, asked: Asked) -> str:
@@ -134,21 +289,13 @@ def _best(pool: list[Candidate]) -> list[Candidate]:
     return sorted(chosen, key=lambda c: (c.hit_rank, c.start))
 
 
-def _per_committee(pool: list[Candidate]) -> list[Candidate]:
-    """The best sentence of each committee among the hits, committees in order of their best hit."""
-    best: dict[str, Candidate] = {}
-    for candidate in sorted(pool, key=lambda c: (-c.score, c.hit_rank, c.start)):
-        best.setdefault(candidate.hit.chunk.report_id, candidate)
-    chosen = sorted(best.values(), key=lambda c: c.hit_rank)[:MAX_COMMITTEES]
-    return [c for c in chosen if c.score > 0.1] or chosen[:1]
-
-
 def _overlaps(a: Candidate, b: Candidate) -> bool:
     return a.hit.chunk.doc == b.hit.chunk.doc and a.start < b.end and b.start < a.end
 
 
 def _assemble(
-    question: str, standalone: str, result: SearchResult, chosen: list[Candidate], labelled: bool, confidence: float
+    question: str, standalone: str, result: SearchResult, chosen: list[Candidate], labelled: bool, confidence: float,
+    gaps: tuple[str, ...] = (),
 ) -> Answer:
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
@@ -158,10 +305,12 @@ def _assemble(
         if chunk.chunk_id not in numbers:
             numbers[chunk.chunk_id] = len(numbers) + 1
             citations.append(Citation(numbers[chunk.chunk_id], chunk, candidate.hit.score))
-        label = chunk.short_name if labelled else ""
+        label = ""
+        if labelled:
+            label = chunk.short_name + (f"（{candidate.period.label}）" if candidate.period.plan else "")
         quotes.append(Quote(candidate.text, candidate.start, candidate.end, numbers[chunk.chunk_id], label))
     if labelled:
-        text = "\n".join(f"{q.label}：{q.text}[{q.citation}]" for q in quotes)
+        text = "\n".join([*(f"{q.label}：{q.text}[{q.citation}]" for q in quotes), *gaps])
     else:
         text = "".join(f"{q.text}[{q.citation}]" for q in quotes)
     return Answer(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from rag.answer import answer
+from rag.answer import answer, asks_across, committee_hits
 from rag.config import Settings
 from rag.embed import Embedder, make_embedder
 from rag.errors import RagError
@@ -112,7 +112,12 @@ class Assistant:
         naming = retriever.naming(normalize(standalone))
         names = tuple(name for rid in naming.report_ids for name in retriever.names_of(rid))
         names += tuple(written for written, _ in naming.readings)
-        extractive = answer(question, result, standalone=standalone, named=len(naming.report_ids), names=names, idf=retriever.idf)
+        scope = None
+        if not result.abstain and asks_across(standalone, len(naming.report_ids)):
+            scope = committee_hits(retriever, standalone, naming.report_ids if len(naming.report_ids) >= 2 else (), where)
+        extractive = answer(
+            question, result, standalone=standalone, named=len(naming.report_ids), names=names, idf=retriever.idf, scope=scope
+        )
         if self.generator is None or extractive.abstained:
             # Nothing is written as it comes: the finished answer is shown at once.
             yield replace(extractive, notice=notice)

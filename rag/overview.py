@@ -1,20 +1,26 @@
 """A theme ("提案", "协商议事", free text) -> a table across all reports, the figures on it, or two committees side by side.
 
 Decisions:
-- One row per committee, and each report is searched on its own (`Retriever.search` with
-  `SearchFilter(report_ids=…)`): a short report, or one that says the theme less often,
-  is never crowded out of the table by a long one that dominates a joint ranking.
-- Retrieval ranks, words decide: a sentence belongs to the theme only when it holds one of
-  the theme's terms (in the matching view, so the Traditional report 004 matches too).
-  Free text that names no known theme uses its own content words as terms.
+- One row per committee, and each report is read on its own: a short report, or one that
+  says the theme less often, is never crowded out of the table by a long one.
+- Words decide, retrieval ranks: a sentence belongs to the theme by the rules of rag.theme
+  (a term of the theme held free: not one item of a list of other things, not in a phrase
+  that means something else; no headings or fragments; figures measuring the theme and not
+  another). Every sentence of the report is considered, so a strong sentence in a passage
+  retrieval ranks low is not lost; one in a passage `Retriever.search` ranks high (the
+  theme's query in that report alone) comes first among equals.
 - Every cell quotes whole sentences (`rag.excerpts`), exact slices of the report with
   offsets; nothing is summarised, so a figure is never rephrased or computed.
-- "关键数字": sentences holding a figure (`rag.text.has_figure`), at most three; "主要做法": the
-  other sentences on the theme, at most two. Both are shown in reading order.
-- The figure finder reads every sentence of every report, not just the best hits: it
-  promises all the figures on the theme, grouped by committee.
-- A committee without a sentence on the theme keeps its row, saying nothing was found:
-  an empty cell is information too ("杜集区's plan gives no proposal figures").
+- Plans apart from results (rag.period): a sentence from a plan section (姜堰's
+  2025年工作安排, all of 杜集's 2025 plan, a closing "…政协将…" paragraph) goes to
+  `Row.plans`, never to the figures or practices, so a planned target never stands as an
+  achieved figure. Rows show results in "关键数字" (sentences holding a figure,
+  `rag.text.has_figure`, at most MAX_FIGURES) and "主要做法" (the others, at most
+  MAX_PRACTICES), each in reading order, and plans (at most MAX_PLANS) on a line of their own.
+- The figure finder reads every sentence of every report too and promises all the figures
+  on the theme, grouped by committee, plans again apart.
+- A committee without a sentence on the theme keeps its row, saying the report does not
+  mention it: an empty cell is information too ("杜集区's plan gives no proposal figures").
 """
 
 from __future__ import annotations
@@ -29,55 +35,19 @@ import numpy as np
 
 from rag.errors import BadQuestion
 from rag.excerpts import ExcerptSource
-from rag.records import Excerpt, ReportMeta, SearchFilter
+from rag.period import period_of
+from rag.records import Chunk, Excerpt, ReportMeta, SearchFilter
 from rag.retrieve import Retriever
-from rag.text import has_figure, normalize, says_nothing, tokenize
+from rag.text import has_figure, normalize
+from rag.theme import THEMES, Theme, theme_for, theme_weight
 
-MAX_FIGURES = 3
-MAX_PRACTICES = 2
+__all__ = ["THEMES", "Overview", "Row", "Theme", "Topics", "is_figure_request", "theme_for"]
+
+MAX_FIGURES = 5
+MAX_PRACTICES = 3
+MAX_PLANS = 4
 _DEPTH = 12  # passages searched per report; the reports here have 16-32
 _RANK_WEIGHT = 0.3
-
-
-@dataclass(frozen=True, slots=True)
-class Theme:
-    """What a theme is searched with and what makes a sentence belong to it."""
-
-    name: str  # as shown: "提案"
-    query: str  # searched in each report: the name and its synonyms
-    terms: tuple[str, ...]  # normalised; a sentence holding one is on the theme, the first weighs most
-
-
-# The synonym table: retrieval gets the report vocabulary for each theme ("提案" is written
-# as 立案/办结/督办/满意率 in the sentences with its figures); `terms` stay narrow, because
-# they decide what is quoted.
-THEMES: tuple[Theme, ...] = (
-    Theme("提案", "提案 提案办理 立案 办结 督办 交办 满意率 解决率", ("提案", "立案")),
-    Theme("协商议事", "协商议事 有事好商量 专题协商 协商活动 议事室 议题", ("协商", "议事", "有事好商量")),
-    Theme("委员履职", "委员履职 履职能力 委员培训 履职考核 述职 履职活动", ("履职", "述职", "培训")),
-    Theme("社情民意", "社情民意 信息 报送 采用 转报", ("社情民意", "民意信息")),
-    Theme("民主监督", "民主监督 专项监督 监督活动 民主评议 委派监督", ("监督", "评议")),
-    Theme("宣传", "宣传 报道 刊登 刊载 用稿 公众号", ("宣传", "报道", "刊登", "刊载", "用稿")),
-    Theme("文史", "文史 文史资料 文史馆 文史书柜", ("文史",)),
-)
-_ALIASES = {
-    "提案办理": "提案", "提案工作": "提案", "提案督办": "提案", "立案": "提案",
-    "协商": "协商议事", "协商议政": "协商议事", "有事好商量": "协商议事", "议事": "协商议事",
-    "履职": "委员履职", "委员管理": "委员履职", "委员培训": "委员履职",
-    "民意": "社情民意", "社情民意信息": "社情民意",
-    "监督": "民主监督", "民主评议": "民主监督",
-    "宣传工作": "宣传", "文史资料": "文史",
-}
-# Words of a request around its theme: "列出所有报告中关于提案的数字". Narrower than
-# rag.text.GENERIC_WORDS, whose 发言, 经验, 材料 frame a question but can name a theme ("大会发言").
-_REQUEST_WORDS = frozenset(
-    """列出 列举 给出 找出 汇总 所有 全部 报告 报告中 各地 各个 政协 委员会 关于 有关 相关 数字 数据 数量 情况 工作 方面
-    内容 做法 哪些 对比 比较 概览 专题 主题""".split()
-)
-_REQUEST = re.compile("|".join(sorted(_REQUEST_WORDS, key=len, reverse=True)) + r"|中的|[\s?？。!！,，:：、]")
-
-# The institution's own name says 协商 without being about consultation.
-_INSTITUTION = re.compile(r"政治协商会议")
 
 
 # "列出所有报告中关于提案的数字", "汇总各地社情民意的数据": a request for the figure finder, not a question.
@@ -89,28 +59,6 @@ def is_figure_request(text: str) -> bool:
     return bool(_FIGURE_REQUEST.match(normalize(text or "").strip()))
 
 
-def theme_for(text: str) -> Theme:
-    """The theme a request names: a known theme or alias it contains (the earliest, then the
-    longest), else its own content words ("招商引资" -> terms 招商, 引资, 招商引资).
-
-    Raises BadQuestion when nothing is left to search for.
-    """
-    normalized = normalize(text or "").strip()
-    known = {theme.name: theme for theme in THEMES}
-    names = [(normalized.find(key), -len(key), key) for key in [*known, *_ALIASES] if key in normalized]
-    if names:
-        key = min(names)[2]
-        return known[_ALIASES.get(key, key)]
-    terms = [t for t in dict.fromkeys(tokenize(normalized)) if len(t) >= 2 and not t.isascii() and t not in _REQUEST_WORDS]
-    if not terms:
-        raise BadQuestion("请给出一个主题，例如：提案、协商议事、委员履职、社情民意、民主监督")
-    phrase = _REQUEST.sub("", normalized).strip("的之 ")
-    # The phrase as written weighs most ("乡村振兴"); its words catch the sentences that split it.
-    if len(phrase) >= 2 and all(t in phrase for t in terms):
-        terms = [phrase, *(t for t in terms if t != phrase)]
-    return Theme(name=phrase if len(phrase) >= 2 else "、".join(terms), query=" ".join(terms), terms=tuple(terms))
-
-
 @dataclass(frozen=True, slots=True)
 class Row:
     """One committee's cell(s): exact sentences on the theme, each an Excerpt with its offsets."""
@@ -118,11 +66,16 @@ class Row:
     short_name: str
     committee: str
     reports: tuple[ReportMeta, ...]
-    figures: tuple[Excerpt, ...]  # sentences holding a figure
-    practices: tuple[Excerpt, ...] = ()  # other sentences on the theme
+    figures: tuple[Excerpt, ...]  # results: sentences holding a figure
+    practices: tuple[Excerpt, ...] = ()  # results: other sentences on the theme
+    plans: tuple[Excerpt, ...] = ()  # sentences of plan sections (rag.period), figures or not
 
     @property
     def found(self) -> bool:
+        return bool(self.figures or self.practices or self.plans)
+
+    @property
+    def has_results(self) -> bool:
         return bool(self.figures or self.practices)
 
 
@@ -133,7 +86,7 @@ class Overview:
     rows: tuple[Row, ...]
 
     def excerpts(self) -> list[Excerpt]:
-        return [e for row in self.rows for e in (*row.figures, *row.practices)]
+        return [e for row in self.rows for e in (*row.figures, *row.practices, *row.plans)]
 
 
 class Topics:
@@ -146,6 +99,7 @@ class Topics:
         # A shallow copy shares the index and BM25 with `retriever`; only the embedder differs.
         self._searcher = copy.copy(retriever)
         self._searcher.embedder = _QueryMemo(retriever.embedder)
+        self._chunks: dict[str, list[Chunk]] = {}  # a report's chunks, to find the passages holding a sentence
 
     def committees(self) -> list[str]:
         """Short names of the committees in the index, in corpus order."""
@@ -158,7 +112,8 @@ class Topics:
         return Overview(theme, "overview", tuple(rows))
 
     def figures(self, theme: str | Theme, committees: Iterable[str] = ()) -> Overview:
-        """Every sentence holding a figure on the theme, grouped by committee, in reading order."""
+        """Every sentence holding a figure on the theme, grouped by committee, in reading order;
+        those of plan sections in `Row.plans`."""
         theme = theme if isinstance(theme, Theme) else theme_for(theme)
         rows = []
         for short, report_ids in self._groups(committees):
@@ -166,7 +121,9 @@ class Topics:
                 e for rid in report_ids for e in self.source.sentences(rid)
                 if _weight(e, theme) and has_figure(e.text)
             ]
-            rows.append(self._make_row(short, report_ids, found, []))
+            results = [e for e in found if not period_of(e.chunk).plan]
+            plans = [e for e in found if period_of(e.chunk).plan]
+            rows.append(self._make_row(short, report_ids, results, [], plans))
         return Overview(theme, "figures", tuple(rows))
 
     def compare(self, theme: str | Theme, first: str, second: str) -> Overview:
@@ -198,21 +155,33 @@ class Topics:
         return list(groups.items())
 
     def _row(self, short: str, report_ids: list[str], theme: Theme) -> Row:
-        scored: dict[tuple[str, int, int], tuple[float, Excerpt]] = {}
+        scored: list[tuple[float, Excerpt]] = []
         for rid in report_ids:
             result = self._searcher.search(theme.query, top_k=_DEPTH, where=SearchFilter(report_ids=frozenset({rid})))
-            for rank, hit in enumerate(result.hits):
-                for excerpt in self.source.sentences_around(hit.chunk):
-                    weight = _weight(excerpt, theme)
-                    key = (excerpt.chunk.doc, excerpt.start, excerpt.end)
-                    if weight and key not in scored:
-                        scored[key] = (weight + _RANK_WEIGHT / (rank + 1), excerpt)
-        ranked = [e for _, e in sorted(scored.values(), key=lambda pair: (-pair[0], pair[1].start))]
-        figures = [e for e in ranked if has_figure(e.text)][:MAX_FIGURES]
-        practices = [e for e in ranked if not has_figure(e.text)][:MAX_PRACTICES]
-        return self._make_row(short, report_ids, figures, practices)
+            ranks = {hit.chunk.chunk_id: rank for rank, hit in enumerate(result.hits)}
+            for excerpt in self.source.sentences(rid):
+                weight = _weight(excerpt, theme)
+                if weight:
+                    rank = min((ranks[c.chunk_id] for c in self._holders(excerpt) if c.chunk_id in ranks), default=None)
+                    scored.append((weight + (_RANK_WEIGHT / (rank + 1) if rank is not None else 0.0), excerpt))
+        ranked = [e for _, e in sorted(scored, key=lambda pair: (-pair[0], pair[1].start))]
+        plans = [e for e in ranked if period_of(e.chunk).plan]
+        results = [e for e in ranked if not period_of(e.chunk).plan]
+        figures = [e for e in results if has_figure(e.text)][:MAX_FIGURES]
+        practices = [e for e in results if not has_figure(e.text)][:MAX_PRACTICES]
+        return self._make_row(short, report_ids, figures, practices, plans[:MAX_PLANS])
 
-    def _make_row(self, short: str, report_ids: list[str], figures: list[Excerpt], practices: list[Excerpt]) -> Row:
+    def _holders(self, excerpt: Excerpt) -> list[Chunk]:
+        """The chunks a sentence lies in: the one that holds it, and any other overlapping it."""
+        rid = excerpt.chunk.report_id
+        if rid not in self._chunks:
+            table = self.retriever.index.chunks
+            self._chunks[rid] = [table[row] for row in table.report_rows().get(rid, ())]
+        return [c for c in self._chunks[rid] if c.start < excerpt.end and excerpt.start < c.end]
+
+    def _make_row(
+        self, short: str, report_ids: list[str], figures: list[Excerpt], practices: list[Excerpt], plans: list[Excerpt] = ()
+    ) -> Row:
         metas = tuple(self.retriever.reports[rid] for rid in report_ids)
         order = {rid: i for i, rid in enumerate(report_ids)}
 
@@ -225,6 +194,7 @@ class Topics:
             reports=metas,
             figures=tuple(sorted(figures, key=reading)),
             practices=tuple(sorted(practices, key=reading)),
+            plans=tuple(sorted(plans, key=reading)),
         )
 
 
@@ -243,9 +213,6 @@ class _QueryMemo:
 
 
 def _weight(excerpt: Excerpt, theme: Theme) -> float:
-    """How much a sentence is about the theme: 0 when it holds none of its terms, or says nothing."""
-    normalized = _INSTITUTION.sub(" ", normalize(excerpt.text))
-    present = [t for t in theme.terms if t in normalized]
-    if not present or says_nothing(excerpt.text, excerpt.chunk.headings):
-        return 0.0
-    return len(present) + (0.5 if theme.terms[0] in present else 0.0)
+    """How much a sentence is about the theme (rag.theme.theme_weight): 0 when it is not."""
+    chunk = excerpt.chunk
+    return theme_weight(excerpt.text, theme, chunk.headings, chunk.text[: max(excerpt.start - chunk.start, 0)])

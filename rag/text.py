@@ -67,6 +67,11 @@ def normalize(text: str) -> str:
     return _t2s().convert(folded)
 
 
+def to_simplified(text: str) -> str:
+    """Traditional→Simplified (OpenCC t2s) alone: punctuation and figures stay as written, for text a reader sees."""
+    return _t2s().convert(_SURROGATE.sub("\ufffd", text))
+
+
 @functools.cache
 def segmenter():
     """jieba, initialised once and silenced."""

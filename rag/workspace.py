@@ -6,8 +6,10 @@ actions, exports, overviews and uploads.
   extractive answer is complete when it comes, and is shown at once.
 - The browser never sends the text of a quote: a "加入素材篮" click sends a key, looked up in the
   session's table of quotes the library offered (`offer`).
-- Exports are written to a folder named by the basket's content, so a download link always
-  serves the basket as it was when the link was made.
+- Exports (.docx, .md, .txt; rag.draft_word, rag.draft) are written to a folder named by the
+  basket's content and the export options, so a download link always serves the draft as it
+  was when the link was made.
+- Clearing the basket keeps what was cleared in session state, for 撤销清空.
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from rag.basket import Basket, BasketItem, answer_excerpts
+from rag.basket import HEADING, Basket, BasketItem, answer_excerpts
+from rag.draft import TITLE, draft_markdown, draft_text
+from rag.draft_word import draft_docx
 from rag.errors import RagError
 from rag.overview import Overview, Topics, is_figure_request
+from rag.readers import SUPPORTED_SUFFIXES
 from rag.records import Answer, Excerpt, ReportMeta, SearchFilter
 from rag.render import (
     answer_markdown, error_markdown, figures_summary_markdown, markdown_text, overview_html, source_cards_html,
+    upload_formats,
 )
 
 if TYPE_CHECKING:
@@ -103,7 +109,8 @@ def chat_updates(
         yield ChatUpdate(error_markdown(user_message(exc)))
         return
     # The finished answer replaces the model's raw text: with verification marks, or the extractive fallback.
-    excerpts = [] if answer.abstained else answer_excerpts(answer)
+    # An abstention offers its "可能相关" passages (answer_excerpts), shown as no answer.
+    excerpts = answer_excerpts(answer)
     yield ChatUpdate(answer_markdown(answer), source_cards_html(answer), offer(offered, excerpts), [*asked, question])
 
 
@@ -129,9 +136,11 @@ def add_clicked(basket: Basket, offered: Offered | None, payload) -> tuple[Baske
 
 
 def change_clicked(basket: Basket, payload) -> tuple[Basket, str]:
-    """A click in the basket ({"action": up|down|note|remove, "key": …, "note": …}) applied, and what happened.
+    """A click in the basket applied, and what happened: {"action": …, "key": …} with
+    up|down|remove, note (+ "note"), edit (+ "text": an own block's new text) or to (+ "to": a section key).
 
-    A payload naming no item of the basket, or no known action, changes nothing.
+    A payload naming no entry of the basket, or no known action, changes nothing; a quote's text
+    is never taken from it.
     """
     data = payload if isinstance(payload, dict) else {}
     action, key = data.get("action"), data.get("key")
@@ -140,25 +149,64 @@ def change_clicked(basket: Basket, payload) -> tuple[Basket, str]:
     if action == "note":
         note = data.get("note")
         return basket.annotate(key, note if isinstance(note, str) else ""), "备注已保存"
+    if action == "edit":
+        text = data.get("text")
+        edited = basket.edit(key, text if isinstance(text, str) else "")
+        return edited, "已保存" if edited is not basket else "文字为空，未保存；不要这一段请点“删除”"
     if action in ("up", "down"):
         return basket.move(key, -1 if action == "up" else 1), ""
+    if action == "to" and isinstance(data.get("to"), str):
+        return basket.move_to(key, data["to"]), ""
     if action == "remove":
         return basket.remove(key), "已删除"
     return basket, ""
 
 
-def clear_basket() -> tuple[Basket, str]:
-    return Basket(), "已清空"
+def write_clicked(basket: Basket, kind: str, text: str) -> tuple[Basket, str]:
+    """A heading or own paragraph (kind HEADING or OWN_TEXT) the writer typed, added at the end of the draft."""
+    try:
+        return basket.write(kind, text or ""), "已加入小标题" if kind == HEADING else "已加入自拟段落"
+    except RagError as exc:  # empty, or too many
+        return basket, str(exc)
 
 
-def export_files(basket: Basket, folder: Path = EXPORT_DIR) -> tuple[Path | None, Path | None]:
-    """讲稿素材.md and 讲稿素材.docx of `basket` under `folder`, in a folder named by its content (None when empty)."""
-    if not basket.items:
-        return None, None
-    digest = hashlib.sha256(json.dumps(basket.to_json(), ensure_ascii=False).encode()).hexdigest()[:20]
-    markdown, docx = basket.write(folder / digest)
-    prune_exports(folder, keep=folder / digest)
-    return markdown, docx
+def clear_basket(basket: Basket) -> tuple[Basket, list[dict] | None, str]:
+    """The empty basket, what was cleared (session state for `undo_clear`; None when nothing was), and what happened."""
+    if not basket.entries:
+        return basket, None, "素材篮已是空的"
+    return Basket(), basket.to_json(), f"已清空（{len(basket)} 段引文）；点“撤销清空”可恢复"
+
+
+def undo_clear(basket: Basket, cleared) -> tuple[Basket, str]:
+    """The cleared basket back (from session state, so trusted), with whatever was added since after it."""
+    if not cleared:
+        return basket, ""
+    return Basket.from_json(cleared).merged(basket), "已撤销清空"
+
+
+@dataclass(frozen=True, slots=True)
+class Exports:
+    docx: Path
+    markdown: Path
+    text: Path
+
+
+def export_files(basket: Basket, folder: Path = EXPORT_DIR, simplified: bool = False) -> Exports | None:
+    """讲稿素材.docx, .md and .txt of `basket` in a folder of `folder` named by its content and options (None when empty).
+
+    `simplified`: Traditional quotes converted to Simplified and marked, in the files only.
+    """
+    if not basket.entries:
+        return None
+    content = json.dumps([basket.to_json(), simplified], ensure_ascii=False)
+    directory = folder / hashlib.sha256(content.encode()).hexdigest()[:20]
+    directory.mkdir(parents=True, exist_ok=True)
+    exports = Exports(*(directory / f"{TITLE}.{suffix}" for suffix in ("docx", "md", "txt")))
+    exports.docx.write_bytes(draft_docx(basket, simplified))
+    exports.markdown.write_text(draft_markdown(basket, simplified), encoding="utf-8")
+    exports.text.write_text(draft_text(basket, simplified), encoding="utf-8")
+    prune_exports(folder, keep=directory)
+    return exports
 
 
 def prune_exports(folder: Path, keep: Path, now: float | None = None) -> None:
@@ -191,9 +239,20 @@ class Upload:
 def read_upload(assistant: Assistant, path: Path) -> ReportMeta:
     """What the app reads off an uploaded file before it is indexed: who wrote it, the year, title, kind.
 
-    Raises BadDocument when the file cannot be read as a report; nothing is written.
+    The drop zone takes any file, so that a file of another kind is refused here, in a sentence
+    naming the kinds that can be read (the browser's own refusal is an English toast). Raises
+    RagError for such a file and BadDocument when the file cannot be read as a report; nothing is written.
     """
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise RagError(f"“{path.name}”不是可以读取的报告文件。可上传：{upload_formats()}")
     return assistant.identify_report(path, path.name)
+
+
+def index_version(assistant: Assistant) -> str:
+    """Changes whenever a new index is swapped in (an upload, a rebuild): its build time and sizes, from
+    the manifest in memory, so that an open page can poll it every few seconds at no cost."""
+    status = assistant.status()
+    return f"{status.built}|{status.files}|{status.chunks}"
 
 
 def meta_json(meta: ReportMeta) -> dict:

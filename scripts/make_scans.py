@@ -4,10 +4,13 @@ Chromium prints the report's HTML page as scripts/make_documents.py makes it (he
 browser's date/title/URL/page-number furniture), pdftoppm renders each page at 110 dpi, and
 Pillow tilts (0.5-1.2°), blurs, greys and speckles it as a flatbed scan would; the pages are
 saved as an image-only PDF. A photo is a page seen at a slight angle under uneven light. A
-mixed PDF keeps the text layer of every page but page 2, which is scanned. The degradation is
-seeded by file name, so it is the same each run (Chromium's header still carries the print date).
+mixed PDF keeps the text layer of every page but page 2, which is scanned. The first paragraphs
+of a report are also typeset with full-width punctuation ("，；（）" where the report has ", ; ( )"),
+as most reports are, and scanned on A5: OCR must tell the two apart by their printed width. The
+degradation is seeded by file name, so it is the same each run (Chromium's header still carries
+the print date).
 
-    .venv/bin/python scripts/make_scans.py --small    # tests/files/scans/: 3 pages to OCR, ~0.5 MB
+    .venv/bin/python scripts/make_scans.py --small    # tests/files/scans/: 3 pages and a short one to OCR, ~0.6 MB
     .venv/bin/python scripts/make_scans.py OUT_DIR    # every corpus/*.txt scanned, for bench/ocr.py
 
 `char_accuracy` is how the tests and bench/ocr.py score OCR'd text against its source.
@@ -32,6 +35,7 @@ from PIL import Image, ImageFilter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # make_documents, when imported from bench/ or tests/
 DPI = 110
+FULL_WIDTH_PARAGRAPHS = 5  # of tests/data/jiangyan.txt: title, two headings, two paragraphs with ", ; ( )"
 
 
 def print_pdf(source: Path, out: Path, metadata: Path, paper: str = "A4") -> Path:
@@ -128,12 +132,28 @@ def scan_file(source: Path, metadata: Path, out_dir: Path) -> Path:
         return save_pdf([scan(page, rng) for page in render(printed)], out_dir / f"{source.stem}.pdf")
 
 
+_FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！", "?": "？"})
+
+
+def full_width(text: str) -> str:
+    """The same text with its ASCII punctuation typeset full-width, as most reports have it."""
+    return text.translate(_FULL_WIDTH)
+
+
 def make_small(out_dir: Path) -> list[Path]:
-    """The test set: a one-page scan, a photo of a page, and a PDF of three pages whose second is a scan."""
+    """The test set: a one-page scan, a photo of a page, a PDF of three pages whose second is a scan,
+    and a short A5 scan of the first paragraphs of the one-page scan's report, punctuated full-width."""
     data = ROOT / "tests" / "data"
     metadata = data / "reports.toml"
     out_dir.mkdir(parents=True, exist_ok=True)
     made = [scan_file(data / "jiangyan.txt", metadata, out_dir)]
+    with tempfile.TemporaryDirectory() as tmp:
+        paragraphs = [line for line in (data / "jiangyan.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+        source = Path(tmp) / "jiangyan_fullwidth.txt"
+        source.write_text(full_width("\n".join(paragraphs[:FULL_WIDTH_PARAGRAPHS])) + "\n", encoding="utf-8")
+        printed = print_pdf(source, Path(tmp) / "jiangyan_fullwidth.pdf", metadata, "A5")
+        rng = _rng(source.name)
+        made.append(save_pdf([scan(page, rng) for page in render(printed)], out_dir / "jiangyan_fullwidth.pdf"))
     with tempfile.TemporaryDirectory() as tmp:
         # On A5 jinhu_hongze runs over three pages: pages 1 and 3 keep their text layer.
         printed = print_pdf(data / "jinhu_hongze.txt", Path(tmp) / "jinhu_hongze.pdf", metadata, "A5")

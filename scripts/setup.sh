@@ -17,6 +17,13 @@ if ! command -v soffice >/dev/null; then
     echo "setup.sh: could not install LibreOffice; .doc files cannot be read and their tests are skipped" >&2
 fi
 
+# tests/test_ui.py checks every tab with axe-core (accessibility): npm puts it under .venv/, which git
+# ignores. Without npm the check is skipped.
+if [ ! -f .venv/npm/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null; then
+  npm install --silent --no-audit --no-fund --prefix .venv/npm axe-core@4 ||
+    echo "setup.sh: could not install axe-core; the accessibility check of tests/test_ui.py is skipped" >&2
+fi
+
 stamp=.venv/.installed-$(sha256sum pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
 if [ -f "$stamp" ]; then
   exit 0

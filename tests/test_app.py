@@ -1,6 +1,7 @@
 """The chat app in a real browser: app_gradio.py as a subprocess (tests/conftest.py), driven by Playwright's Chromium."""
 
 import contextlib
+import re
 from pathlib import Path
 
 import pytest
@@ -181,6 +182,7 @@ def test_model_answers_are_marked_and_fall_back_when_the_server_stops(app_runner
 # --- the speech-preparation workspace -------------------------------------------------------
 
 JINHU = "县政协十一届二次会议提案立案159件,办结率和满意率均为100%。"
+FILE_NAME = re.compile(r"\.(txt|md|html|docx?|pdf)\b|\d{3}_[0-9a-f]{16}")
 JINHU_SOURCE = "——政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年），服务中心大局 在助力高质量发展上勇担当、建真言"
 ZHENJIANG_SOURCE = "——政协镇江市委员会《奮力實干擔當 書寫精彩答卷——鎮江市政協2024年履職工作綜述》（2024年），"
 
@@ -241,7 +243,8 @@ def test_basket_survives_reload_and_exports_docx_with_sources(app_url, tmp_path)
         assert paragraphs[paragraphs.index(second) + 2] == "备注：用于第二部分"
         assert paragraphs[paragraphs.index(JINHU) + 1].startswith(JINHU_SOURCE)
         sources = paragraphs[paragraphs.index("来源") + 1 :]
-        assert len(sources) == 2 and "004_96ed0689c85e4c9d.txt" in sources[0] and "001_7afb2be384d67ebd.txt" in sources[1]
+        assert len(sources) == 2 and sources[0].startswith("1. 政协镇江市委员会") and sources[1].startswith("2. 政协淮安市金湖县委员会")
+        assert not FILE_NAME.search("\n".join(paragraphs))  # the report, never its file, is named
         # Both quotes are exact slices of the report files.
         for text, doc in ((JINHU, "001_7afb2be384d67ebd.txt"), (second, "004_96ed0689c85e4c9d.txt")):
             assert text in read_text(REPO / "corpus" / doc)
@@ -268,6 +271,115 @@ def test_basket_survives_reload_and_exports_docx_with_sources(app_url, tmp_path)
         assert JINHU in panel and "解決率76.5%" in panel
         reply = page.locator('#chat [data-testid="bot"]').last.inner_text()
         assert "含数字的原句" in reply and "金湖县政协 2 句" in reply
+
+
+def _draft_keys(page) -> list[str]:
+    return page.eval_on_selector_all("#basket li.rag-item", "rows => rows.map(r => r.dataset.key)")
+
+
+def _wait_keys(page, keys: list[str]) -> None:
+    page.wait_for_function(
+        "keys => JSON.stringify([...document.querySelectorAll('#basket li.rag-item')].map(r => r.dataset.key)) === JSON.stringify(keys)",
+        arg=keys, timeout=ANSWER_TIMEOUT_MS,
+    )
+
+
+def _add_first(page, selector: str, count: int, taken: tuple = ()) -> str:
+    """Click the first button of `selector` adding a quote not `taken` yet; its key."""
+    button = next(b for b in page.locator(selector).all() if b.get_attribute("data-basket") not in taken)
+    key = button.get_attribute("data-basket")
+    button.click()
+    _wait_count(page, "#basket-count", count)
+    return key
+
+
+def _write(page, button: str, text: str, keys: list[str]) -> None:
+    page.fill("#draft-new textarea", text)
+    page.click(button)
+    _wait_keys(page, keys)
+
+
+@pytest.mark.slow
+def test_a_speech_draft_with_two_sections_own_text_and_four_quotes_exports_as_docx(app_url, tmp_path):
+    with browser_page(app_url) as page:
+        _ask(page, "金湖县政协提案立案多少件？")
+        jinhu = _add_first(page, "#sources button.rag-add", 1)
+        passage = _add_first(page, "#sources .rag-card button.rag-add:has-text('加入整段')", 2)
+        _ask(page, "镇江市政协提案办理满意率和解决率是多少？")
+        zhenjiang = _add_first(page, "#sources button.rag-add", 3)
+        answer = _ask(page, "盱眙县政协提案立案多少件？")  # no such report: "可能相关" passages, which can go in too
+        assert answer.startswith("报告未提及")
+        related = _add_first(page, "#sources .rag-related button.rag-add", 4, taken=(jinhu, passage, zhenjiang))
+
+        page.get_by_role("tab", name="素材篮").click()
+        _wait_keys(page, [jinhu, passage, zhenjiang, related])
+        own = "这一年，我们把提案办理作为履职的重要抓手。"
+        _write(page, "#draft-add-heading", "一、提案工作", [jinhu, passage, zhenjiang, related, "heading:1"])
+        _write(page, "#draft-add-text", own, [jinhu, passage, zhenjiang, related, "heading:1", "text:2"])
+        _write(page, "#draft-add-heading", "二、其他", [jinhu, passage, zhenjiang, related, "heading:1", "text:2", "heading:3"])
+        assert page.input_value("#draft-new textarea") == ""
+        # 移到: each quote to the end of a section; then 上移 within one.
+        order = [passage, zhenjiang, related, "heading:1", "text:2", jinhu, "heading:3"]
+        for key, section, order in (
+            (jinhu, "heading:1", order),
+            (related, "heading:1", [passage, zhenjiang, "heading:1", "text:2", jinhu, related, "heading:3"]),
+            (passage, "heading:3", [zhenjiang, "heading:1", "text:2", jinhu, related, "heading:3", passage]),
+            (zhenjiang, "heading:3", ["heading:1", "text:2", jinhu, related, "heading:3", passage, zhenjiang]),
+        ):
+            page.locator(f'#basket li[data-key="{key}"] select.rag-move').select_option(section)
+            _wait_keys(page, order)
+        page.locator(f'#basket li[data-key="{zhenjiang}"] button[data-action=up]').click()
+        draft = ["heading:1", "text:2", jinhu, related, "heading:3", zhenjiang, passage]
+        _wait_keys(page, draft)
+        assert "讲稿：4 段引文 · 2 个小标题 · 1 段自拟文字" in page.inner_text("#basket")
+
+        page.click("#export-t2s input")  # Traditional quotes converted in the export, and marked
+        page.wait_for_function(
+            "() => document.querySelector('#basket button.rag-copy-all').dataset.copy.includes('（据繁体原文转换）')",
+            timeout=ANSWER_TIMEOUT_MS,
+        )
+        page.click("#basket button.rag-copy-all")
+        page.wait_for_function("() => document.querySelector('#basket button.rag-copy-all').innerText === '已复制'")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert f"一、提案工作\n\n{own}\n\n“{JINHU}”\n{JINHU_SOURCE}" in copied and "满意率保持100%" in copied
+
+        with page.expect_download() as download:
+            page.click("#export-docx")
+        saved = tmp_path / "draft.docx"
+        download.value.save_as(saved)
+        _check_draft_docx(Document(str(saved)), own)
+
+        # 清空 asks first, and can be undone.
+        page.click("#basket-clear")
+        page.click("#basket-clear-cancel")
+        assert _draft_keys(page) == draft
+        page.click("#basket-clear")
+        page.click("#basket-clear-confirm")
+        _wait_count(page, "#basket-status", 0)
+        page.click("#basket-undo")
+        _wait_keys(page, draft)
+        assert "已撤销清空" in page.inner_text("#basket-status")
+
+
+def _check_draft_docx(document, own: str) -> None:
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm), round(section.top_margin.mm)) == (210, 297, 37)
+    paragraphs = document.paragraphs
+    texts = [p.text for p in paragraphs]
+    assert [p.text for p in paragraphs if p.style.name == "Heading 1"] == ["一、提案工作", "二、其他", "来源"]
+    assert [p.text for p in paragraphs if p.style.name == "自拟正文"] == [own]
+    quotes = [p.text for p in paragraphs if p.style.name == "引文"]
+    assert len(quotes) == 4 and quotes[0] == JINHU and texts.index(own) < texts.index(JINHU) < texts.index("二、其他")
+    assert texts[texts.index(JINHU) + 1].startswith(JINHU_SOURCE)
+    converted = quotes[2]
+    assert converted.endswith("（据繁体原文转换）") and "满意率保持100%" in converted and "解决率76.5%" in converted
+    assert texts[texts.index(converted) + 1].startswith(ZHENJIANG_SOURCE)  # the report named as it is titled
+    assert texts.index("二、其他") < texts.index(converted)
+    assert len(texts[texts.index("来源") + 1 :]) >= 2 and not FILE_NAME.search("\n".join(texts))
+    assert section.footer.paragraphs[0]._p.xpath("string(.//w:instrText)").strip() == "PAGE"
+    assert document.styles["Normal"].element.rPr.rFonts.get(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+    ) == "仿宋"
 
 
 FILES = REPO / "tests" / "files"

@@ -1,14 +1,14 @@
-"""rag.basket on real answers over tests/data: exports hold the exact quotes, figures and sources; the browser's copy is checked against the index."""
+"""rag.basket on real answers over tests/data: quotes are exact slices, the draft holds the writer's own
+sections and paragraphs apart from them, and the browser's copy is checked against the index."""
 
-import io
-import re
 from pathlib import Path
 
 import pytest
-from docx import Document
-from markdown_it import MarkdownIt
 
-from rag.basket import MAX_ITEMS, Basket, BasketFull, BasketItem, answer_excerpts, basket_key
+from rag.basket import (
+    HEADING, LEAD, MAX_ITEMS, MAX_OWN, OWN_TEXT, Basket, BasketFull, BasketItem, OwnBlock, answer_excerpts, basket_key,
+)
+from rag.errors import RagError
 from rag.excerpts import ExcerptSource
 from rag.readers import read_text
 
@@ -52,53 +52,13 @@ def test_answer_offers_each_quote_and_each_cited_passage(data_assistant):
     assert [e.text for e in excerpts[len(answer.quotes) :]] == [c.chunk.text for c in answer.citations]
 
 
-def test_docx_export_holds_quotes_figures_source_lines_and_sources(basket, quotes):
-    jinhu, zhenjiang = quotes
-    document = Document(io.BytesIO(basket.to_docx()))
-    paragraphs = [p.text for p in document.paragraphs]
-    # Each quote is a paragraph of its own, exactly as in the report, followed by its source line.
-    at = paragraphs.index(jinhu.text)
-    assert paragraphs[at + 1] == (
-        "——政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年），"
-        "服务中心大局 在助力高质量发展上勇担当、建真言（围绕重点工作建言献策，第1段）"
-    )
-    at = paragraphs.index(zhenjiang.text)
-    assert paragraphs[at + 1].startswith("——政协镇江市委员会《奮力實干擔當 書寫精彩答卷——鎮江市政協2024年履職工作綜述》（2024年），")
-    assert paragraphs[at + 2] == "备注：用于第二部分：协商成果转化"
-    assert paragraphs.index(jinhu.text) < paragraphs.index(zhenjiang.text)
-    text = "\n".join(paragraphs)
-    assert "159件" in text and "100%" in text and all(figure in text for figure in ZHENJIANG_FIGURES)
-    sources = paragraphs[paragraphs.index("来源") + 1 :]
-    assert sources == [
-        "政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年）：第1段（文件 jinhu_hongze.txt）",
-        f"政协镇江市委员会《奮力實干擔當 書寫精彩答卷——鎮江市政協2024年履職工作綜述》（2024年）：第{zhenjiang.paragraph}段（文件 zhenjiang.txt）",
-    ]
-    assert document.paragraphs[paragraphs.index(jinhu.text)].style.name == "List Number"
-
-
-def test_markdown_export_holds_quotes_verbatim_with_sources(basket, quotes):
-    jinhu, zhenjiang = quotes
-    markdown = basket.to_markdown()
-    # Figures and "." survive unescaped in the raw file: what a reader copies is the report's text.
-    assert f"1. {jinhu.text}\n" in markdown and f"2. {zhenjiang.text}\n" in markdown
-    assert "——政协淮安市金湖县委员会《踔厉奋发担使命 勇毅前行谱新篇》（2023年）" in markdown
-    assert "备注：用于第二部分：协商成果转化" in markdown
-    assert markdown.index("## 来源") > markdown.index(zhenjiang.text)
-    assert "jinhu\\_hongze.txt" in markdown and "zhenjiang.txt" in markdown
-    rendered = MarkdownIt("commonmark").render(markdown)
-    assert JINHU in rendered and "76.5%" in rendered and "<ol>" in rendered
-
-
-def test_markdown_export_keeps_report_markup_inert_and_figures_raw(quotes):
-    hostile = BasketItem(
-        text='详见[提案公开](http://example.com/x)<img src=x onerror="alert(1)">，*立案*136件，增长1.5万，76.5%。',
-        doc="x.txt", report_id="x.txt", committee="盱眙县政协", short_name="盱眙县政协", title="<b>报告</b>",
-        year=2024, headings=("一、提案",), paragraph=1, start=0, end=10, note="1. 不是列表",
-    )
-    markdown = Basket((hostile,)).to_markdown()
-    rendered = MarkdownIt("commonmark").render(markdown)
-    assert not re.search(r"<(a|img|b|em)[\s>]", rendered)
-    assert "136件" in markdown and "1.5万" in markdown and "76.5%" in markdown
+def test_an_abstention_offers_its_related_passages_whole(data_assistant, source):
+    answer = data_assistant.ask("盱眙县政协立案提案多少件？")
+    assert answer.abstained and answer.related
+    excerpts = answer_excerpts(answer)
+    assert [(e.start, e.end, e.text) for e in excerpts] == [(h.chunk.start, h.chunk.end, h.chunk.text) for h in answer.related]
+    restored, dropped = Basket.restore([BasketItem.from_excerpt(e).to_dict() for e in excerpts], source)
+    assert dropped == 0 and len(restored) == len(excerpts)
 
 
 def test_reorder_remove_annotate_and_dedupe(quotes, source):
@@ -171,8 +131,102 @@ def test_basket_is_bounded(retriever):
     assert len(restored) == MAX_ITEMS and dropped == 3
 
 
-def test_write_puts_both_files_in_a_folder(basket, tmp_path):
-    markdown, docx = basket.write(tmp_path / "out")
-    assert markdown.name == "讲稿素材.md" and docx.name == "讲稿素材.docx"
-    assert JINHU in markdown.read_text(encoding="utf-8")
-    assert JINHU in [p.text for p in Document(str(docx)).paragraphs]
+# --- the speech draft: the writer's sections and paragraphs around the quotes ---------------------
+
+
+@pytest.fixture
+def draft(quotes, source):
+    """开头 with a quote; 一、 with own text and a quote; 二、 with a third quote."""
+    jinhu, zhenjiang = quotes
+    third = BasketItem.from_excerpt(source.sentences("haian.md")[5])
+    return (
+        Basket().add(jinhu).write(HEADING, "一、提案工作").write(OWN_TEXT, "先讲提案。\n再讲办理。").add(zhenjiang)
+        .write(HEADING, "二、  委员\n履职").add(third)
+    )
+
+
+def _shape(basket: Basket) -> list[str]:
+    return [entry.text[:6] if isinstance(entry, OwnBlock) else entry.short_name for entry in basket.entries]
+
+
+def test_headings_open_sections_and_own_text_is_its_own_kind(draft, quotes):
+    jinhu, zhenjiang = quotes
+    lead, first, second = draft.sections()
+    assert lead.heading is None and lead.key == LEAD and lead.entries == (jinhu,)
+    assert first.heading.text == "一、提案工作" and [type(e) for e in first.entries] == [OwnBlock, BasketItem]
+    assert first.entries[0].text == "先讲提案。\n再讲办理。" and first.entries[0].kind == OWN_TEXT
+    assert second.heading.text == "二、 委员 履职"  # a heading is one line
+    assert len(draft) == 3 and draft.items[1] == zhenjiang and len(draft.own) == 3
+    assert [block.key for block in draft.own] == ["heading:1", "text:2", "heading:3"]
+    with pytest.raises(RagError, match="小标题"):
+        draft.write(HEADING, " \n\x07 ")
+    with pytest.raises(ValueError, match="kind"):
+        draft.write("quote", "我写的")
+
+
+def test_own_text_is_edited_as_text_and_a_quote_never_is(draft, quotes):
+    jinhu, _ = quotes
+    edited = draft.edit("text:2", "改写后的一段，\x00含数字159件。")
+    assert edited.find("text:2").text == "改写后的一段，含数字159件。" and edited.find("text:2").kind == OWN_TEXT
+    assert draft.edit(jinhu.key, "伪造的引文") is draft  # a quote's text comes from the report only
+    assert draft.edit("text:2", "  ") is draft and draft.edit("no-such", "x") is draft
+    assert draft.annotate("text:2", "备注") == draft  # notes are for quotes
+
+
+def test_reorder_within_and_between_sections(draft, quotes):
+    jinhu, zhenjiang = quotes
+    assert _shape(draft) == ["金湖县政协", "一、提案工作", "先讲提案。\n", "镇江市政协", "二、 委员 ", "海安市政协"]
+    # One place up past a heading: the quote leaves 一、 for the section before.
+    assert _shape(draft.move("text:2", -1)) == ["金湖县政协", "先讲提案。\n", "一、提案工作", "镇江市政协", "二、 委员 ", "海安市政协"]
+    assert _shape(draft.move(zhenjiang.key, -1))[2:4] == ["镇江市政协", "先讲提案。\n"]
+    assert draft.move(jinhu.key, -1) == draft  # already first
+    # 移到: to the end of another section, the lead included.
+    moved = draft.move_to(jinhu.key, "heading:3")
+    assert [e.key for e in moved.sections()[2].entries][-1] == jinhu.key and moved.sections()[0].entries == ()
+    assert draft.move_to(zhenjiang.key, LEAD).sections()[0].entries == (jinhu, zhenjiang)
+    assert draft.move_to(jinhu.key, "heading:99") == draft and draft.move_to("heading:1", LEAD) == draft
+    # A heading moves with its whole section, and never above the lead.
+    assert _shape(draft.move("heading:3", -1)) == ["金湖县政协", "二、 委员 ", "海安市政协", "一、提案工作", "先讲提案。\n", "镇江市政协"]
+    assert draft.move("heading:1", -1) == draft and draft.move("heading:3", 1) == draft
+    # Removing a heading leaves its entries to the section before.
+    assert [e.key for e in draft.remove("heading:1").sections()[0].entries] == [jinhu.key, "text:2", zhenjiang.key]
+
+
+def test_the_draft_round_trips_through_json(draft):
+    assert Basket.from_json(draft.to_json()) == draft
+    assert [entry.get("kind", "quote") for entry in draft.to_json()] == ["quote", "heading", "text", "quote", "heading", "quote"]
+
+
+def test_restore_drops_tampered_quotes_but_keeps_own_text_as_text(draft, source, quotes):
+    jinhu, zhenjiang = quotes
+    stored = draft.to_json()
+    stored[3] = {**stored[3], "text": stored[3]["text"].replace("76.5", "96.5")}  # a figure changed in the browser
+    forged = {**jinhu.to_dict(), "kind": "text", "text": "伪造：提案立案999件。"}  # own text dressed as a quote
+    own_quote = {**jinhu.to_dict(), "kind": "text"}  # a real quote's span, stored as own text
+    stored += [forged, own_quote, {"kind": "heading", "number": 1, "text": "\x07"}, {"kind": "heading", "number": True, "text": "三、结语"}]
+    restored, dropped = Basket.restore(stored, source)
+    assert dropped == 1 and zhenjiang.key not in {item.key for item in restored.items}
+    assert [item.key for item in restored.items] == [jinhu.key, draft.items[2].key]
+    own = restored.own
+    assert [block.text for block in own] == ["一、提案工作", "先讲提案。\n再讲办理。", "二、 委员 履职", "伪造：提案立案999件。", jinhu.text, "三、结语"]
+    assert [block.kind for block in own] == [HEADING, OWN_TEXT, HEADING, OWN_TEXT, OWN_TEXT, HEADING]
+    assert [block.number for block in own] == [1, 2, 3, 4, 5, 6]  # renumbered: unique keys whatever came back
+    assert all(isinstance(entry, (BasketItem, OwnBlock)) for entry in restored.entries)
+
+
+def test_own_blocks_are_bounded(quotes):
+    jinhu, _ = quotes
+    full = Basket(tuple(OwnBlock(OWN_TEXT, n, f"第{n}段") for n in range(1, MAX_OWN + 1)))
+    with pytest.raises(BasketFull, match=str(MAX_OWN)):
+        full.write(HEADING, "再加一个")
+    assert full.add(jinhu).items == (jinhu,)  # quotes are counted apart
+    assert len(Basket().write(OWN_TEXT, "长" * 5000).own[0].text) == 2000
+
+
+def test_undoing_a_clear_puts_the_cleared_draft_first_and_keeps_what_came_after(draft, quotes, source):
+    jinhu, _ = quotes
+    later = Basket().add(jinhu).add(BasketItem.from_excerpt(source.sentences("haian.md")[0])).write(OWN_TEXT, "清空后写的")
+    merged = draft.merged(later)
+    assert merged.entries[: len(draft.entries)] == draft.entries
+    assert len(merged) == 4  # jinhu once
+    assert [block.number for block in merged.own] == [1, 2, 3, 4] and merged.own[-1].text == "清空后写的"

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from rag.basket import Basket, BasketItem
+from rag.draft import draft_markdown
 from rag.cite import (
     citation_line, full_reference, location, passage_header, report_reference, short_source, source_line,
 )
@@ -100,8 +101,8 @@ def test_overview_sources_are_the_export_lines():
     row = Row("金湖县政协", NESTED.committee, (), (excerpt,))
     page = overview_html(Overview(theme_for("提案"), "figures", (row,)))
     assert f'<li id="rag-ov-src-1">[1] {full_reference(NESTED)}</li>' in page
-    exported = Basket((BasketItem.from_excerpt(excerpt),)).to_markdown()
-    assert f"   {citation_line(NESTED)}\n" in exported
+    exported = draft_markdown(Basket((BasketItem.from_excerpt(excerpt),)))
+    assert f"> {citation_line(NESTED)}\n" in exported
 
 
 PAGED = Chunk(**{**{f: getattr(NESTED, f) for f in NESTED.__slots__}, "pages": (3,)})
@@ -125,4 +126,4 @@ def test_a_page_survives_the_basket_and_its_export():
     item = BasketItem.from_excerpt(Excerpt(PAGED.text, PAGED.start, PAGED.end, PAGED))
     again = BasketItem.from_dict(item.to_dict())
     assert again.pages == (3,)
-    assert "第3页" in Basket((again,)).to_markdown()
+    assert "第3页" in draft_markdown(Basket((again,)))

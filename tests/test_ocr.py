@@ -1,17 +1,25 @@
 """Scans and photos read by OCR (rag.readers.ocr), on tests/files/scans/ from scripts/make_scans.py --small.
 
-Four pages are OCR'd in all, each once (the upside-down one twice): the tests of this file share
-one cache.
+Four pages and a short one are OCR'd in all, each once (the upside-down one twice, and the short
+one again in the PyMuPDF lock test's own cache): the tests of this file share one cache. The rules that set OCR's misreadings right (rag.readers.ocr_lines,
+rag.readers.ocr_decode) are also tried on boxes and scores made here, as the engine gives them.
 """
 
+import re
 import sys
+import threading
+from difflib import SequenceMatcher
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.errors import BadDocument
 from rag.readers import read_document
 from rag.readers.ocr import ocr_pdf_pages
+from rag.readers.ocr_decode import Decoder
+from rag.readers.ocr_lines import Box, as_printed
+from rag.readers.pdf import PYMUPDF_LOCK
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
@@ -24,6 +32,7 @@ pytestmark = pytest.mark.slow  # seconds a page on 2 cores
 
 JIANGYAN = (DATA / "jiangyan.txt").read_text(encoding="utf-8")
 JINHU = (DATA / "jinhu_hongze.txt").read_text(encoding="utf-8")
+PAIRED = set(",，;；:：(（)）")  # marks printed either half-width or full-width
 
 
 @pytest.fixture(scope="session")
@@ -132,3 +141,126 @@ def test_missing_ocr_package_names_it(tmp_path, monkeypatch):
             read_document(SCANS / "jinhu_hongze_photo.png")
     finally:
         ocr._engine.cache_clear()
+
+
+def _marks(text: str) -> str:
+    return "".join(char for char in text if char in PAIRED)
+
+
+def test_punctuation_is_read_in_the_width_it_is_printed():
+    """jiangyan.pdf prints the report's ", ; ( )" as narrow glyphs after Chinese text; jiangyan_fullwidth.pdf
+    prints the same paragraphs with "，；（）". The recogniser reads both alike; their widths tell them apart."""
+    from make_scans import FULL_WIDTH_PARAGRAPHS, full_width
+
+    narrow = read_document(SCANS / "jiangyan.pdf").text
+    assert SequenceMatcher(None, _marks(narrow), _marks(JIANGYAN), autojunk=False).ratio() >= 0.9
+    assert narrow.count("，") <= 1 and "（" not in narrow
+    source = full_width("\n".join([line for line in JIANGYAN.splitlines() if line.strip()][:FULL_WIDTH_PARAGRAPHS]))
+    wide = read_document(SCANS / "jiangyan_fullwidth.pdf").text
+    assert char_accuracy(wide, source) >= 0.97
+    assert SequenceMatcher(None, _marks(wide), _marks(source), autojunk=False).ratio() >= 0.9
+    assert wide.count(",") <= 1 and "(" not in wide
+
+
+@pytest.mark.parametrize("name", ["jiangyan.pdf", "jiangyan_fullwidth.pdf", "jinhu_hongze_photo.png"])
+def test_a_one_page_scan_or_photo_keeps_no_browser_header_or_footer(name):
+    """One page: no other page repeats the header. The page title is small type above the text (a
+    Latin one too, "jiangyan_fullwidth"); the date, URL ("fil://" as read) and page number look like furniture."""
+    text = read_document(SCANS / name).text
+    assert not re.search(r"\d+/\d+|\d:\d\d|fi\w*:|\.html|fullwidth", text), text[:80]
+    assert text.count("工作报告") <= 1  # the title once, not its copy in the header
+
+
+def _printed(*runs: tuple) -> Box:
+    """A box as the recogniser reads a printed line: each run (text, width[, at]) of characters
+    `width` ems wide, each read at its middle or `at` ems into it."""
+    chars, places, x = [], [], 0.0
+    for text, width, *at in runs:
+        for char in text:
+            chars.append(char)
+            places.append(x + (at[0] if at else width / 2))
+            x += width
+    return Box(((0, 0), (x * 16, 0), (x * 16, 16), (0, 16)), "".join(chars), 0.99, tuple(p / x for p in places))
+
+
+def test_a_mark_takes_the_form_of_its_printed_width():
+    narrow = _printed(("提案立案", 1), ("159", 0.55), ("件", 1), ("，", 0.3), ("办结率和满意率均为", 1))
+    wide = _printed(("提案立案", 1), ("159", 0.55), ("件", 1), ("，", 1), ("办结率和满意率均为", 1))
+    read_ascii = _printed(("学习", 1), ("(", 1), ("扩大", 1), (")", 1), ("会", 1), ("16", 0.55), ("次", 1), (";", 1), ("举办讲堂", 1))
+    [narrow, wide, read_ascii] = as_printed([narrow, wide, read_ascii])
+    assert narrow.text == "提案立案159件,办结率和满意率均为"
+    assert wide.text == "提案立案159件，办结率和满意率均为"
+    assert read_ascii.text == "学习（扩大）会16次；举办讲堂"
+
+
+def test_a_mark_that_cannot_be_measured_follows_the_page():
+    """At a line's end nothing follows a mark to measure it by; the page's other marks show the style."""
+    line_end = _printed(("召开区政协党组会议", 1), ("，", 1))
+    for width, mark in ((0.3, ","), (1.0, "，")):
+        body = [_printed(("政协委员", 1), ("，", width), ("深入学习", 1), ("，", width), ("服务大局", 1)) for _ in range(2)]
+        assert as_printed([*body, line_end])[-1].text == "召开区政协党组会议" + mark
+    assert as_printed([line_end])[0].text == "召开区政协党组会议，"  # no habit to follow: as read
+
+
+def test_marks_between_latin_letters_or_digits_are_left_alone():
+    box = _printed(("时间", 1), ("8:30", 0.55), ("，", 0.3), ("金额", 1), ("1,000", 0.55), ("元整理", 1))
+    assert as_printed([box])[0].text == "时间8:30,金额1,000元整理"
+
+
+def test_a_dash_two_characters_wide_read_as_one_is_a_dash():
+    dash = _printed(("编辑出版", 1), ("《", 1), ("烛映姜城", 1), ("一", 2), ("姜堰名师风采录", 1))
+    one = _printed(("坚持党的领导", 1), ("、", 1), ("统", 1), ("一", 1), ("战线", 1))
+    heading = _printed(("一", 2, 0.5), ("镇江市政协履职工作综述", 1))  # a dash is read about half an em into it
+    assert [box.text for box in as_printed([dash, one, heading])] == [
+        "编辑出版《烛映姜城——姜堰名师风采录", "坚持党的领导、统一战线", "——镇江市政协履职工作综述",
+    ]
+
+
+CHARACTERS = ["blank", *"联合大学江成立一", " "]
+
+
+def _scores(columns: list[dict[str, float]]) -> np.ndarray:
+    """The recogniser's output for one line: for each column, the score of each class; blank gets the rest."""
+    scores = np.zeros((1, len(columns), len(CHARACTERS)), dtype=np.float32)
+    for n, column in enumerate(columns):
+        for char, score in column.items():
+            scores[0, n, CHARACTERS.index(char)] = score
+        scores[0, n, 0] = 1.0 - sum(column.values())
+    return scores
+
+
+def _line(text: str, step: int = 5, gaps: dict[int, dict[str, float]] | None = None) -> list[dict[str, float]]:
+    """Columns for `text`, one character every `step` columns; `gaps[n]` is put in the column after character n."""
+    columns: list[dict[str, float]] = []
+    for n, char in enumerate(text):
+        columns.append({} if char == "_" else {char: 0.97})
+        columns.extend({} for _ in range(step - 1))
+        if gaps and n in gaps:
+            columns[-2] = gaps[n]
+    return columns
+
+
+def test_a_character_scored_below_blank_between_two_read_ones_is_read():
+    decode = Decoder(CHARACTERS)
+    # 大学[联]合成立: "联" scored 0.38 against blank's 0.62, where a character is missing.
+    [(text, score, places)] = decode(_scores(_line("江大学_合成立", gaps={3: {"联": 0.38}})), return_word_box=True)
+    assert text == "江大学联合成立" and len(places) == len(text) and places == sorted(places)
+    assert 0.8 < score < 0.97  # the doubtful character lowers the line's score
+    [(text, _)] = decode(_scores(_line("江大学_合成立", gaps={3: {"联": 0.1}})))  # too doubtful
+    assert text == "江大学合成立"
+    # A repeat of a neighbour is no second character: CTC reads one only across a blank.
+    [(text, _)] = decode(_scores(_line("江大学_合成立", gaps={3: {"学": 0.38}})))
+    assert text == "江大学合成立"
+
+
+def test_pages_are_rendered_under_the_pymupdf_lock(tmp_path, monkeypatch):
+    """PyMuPDF is not thread-safe: another thread holding the lock keeps OCR from rendering."""
+    monkeypatch.setenv("RAG_OCR_CACHE", str(tmp_path / "cache"))
+    read: list = []
+    with PYMUPDF_LOCK:
+        worker = threading.Thread(target=lambda: read.extend(ocr_pdf_pages(SCANS / "jiangyan_fullwidth.pdf", [1])))
+        worker.start()
+        worker.join(timeout=1.0)
+        assert worker.is_alive() and not read
+    worker.join(timeout=120)
+    assert len(read) == 1 and read[0].lines

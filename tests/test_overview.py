@@ -1,7 +1,9 @@
-"""rag.overview on the shipped corpus: every committee has its row, every cell is an exact slice, figures are the report's."""
+"""rag.overview: every committee has its row, every cell is an exact slice, figures are the report's, plans stand apart;
+on tests/data (fast) and on the shipped corpus against the labelled set (slow)."""
 
 import html
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,10 +14,13 @@ from rag.config import Settings
 from rag.errors import BadQuestion
 from rag.excerpts import ExcerptSource
 from rag.overview import Topics, theme_for
+from rag.period import plan_label
 from rag.readers import read_text
 from rag.text import has_figure, normalize
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+DATA = REPO / "tests" / "data"
 COMMITTEES = ["姜堰区政协", "金湖县政协", "洪泽区政协", "海安市政协", "杜集区政协", "镇江市政协"]
 
 
@@ -41,7 +46,7 @@ def _assert_exact(overview):
     """Every quoted sentence is report[start:end] of its own committee's report, and whole."""
     for row in overview.rows:
         report_ids = {meta.file for meta in row.reports}
-        for excerpt in (*row.figures, *row.practices):
+        for excerpt in (*row.figures, *row.practices, *row.plans):
             source = read_text(CORPUS / excerpt.chunk.doc)
             assert source[excerpt.start : excerpt.end] == excerpt.text
             assert excerpt.chunk.short_name == row.short_name and excerpt.chunk.doc in report_ids
@@ -78,13 +83,14 @@ def test_overview_table_cites_every_cell(proposals):
             rf'data-start="{excerpt.start}" data-end="{excerpt.end}">(.*?)<a class="rag-cite" href="#rag-ov-src-(\d+)">\[\2\]</a>', page
         )
         assert quoted, excerpt.text
-        assert html.unescape(re.sub(r"<[^>]+>", "", quoted.group(1))) == excerpt.text  # figures bold, words unchanged
+        shown = re.sub(r'<span class="rag-plan"[^>]*>[^<]*</span>', "", quoted.group(1))  # a plan's tag precedes it
+        assert html.unescape(re.sub(r"<[^>]+>", "", shown)) == excerpt.text  # figures bold, words unchanged
         line = re.search(rf'<li id="rag-ov-src-{quoted.group(2)}">\[{quoted.group(2)}\] (.*?)</li>', page).group(1)
         assert html.unescape(line).startswith(f"{excerpt.chunk.committee}《{excerpt.chunk.title}》")
         assert line.endswith(f"第{excerpt.chunk.paragraph}段）")  # the line the basket exports (rag.cite)
     assert '<b class="rag-fig">76.5%</b>' in page and '<b class="rag-fig">159件</b>' in page
     # 镇江's one sentence on proposals holds figures: its other cell points there instead of "not found".
-    assert "—（相关表述见“关键数字”）" in page and "报告中未找到" not in page
+    assert "—（相关表述见“关键数字”）" in page and "报告未提及" not in page
 
 
 def test_consultation_overview(topics):
@@ -109,7 +115,7 @@ def test_social_opinion_figures(topics):
     assert "收集整理68篇社情民意报送市政协" in _text(rows["洪泽区政协"].figures)
     # 镇江 writes about 社情民意 without a figure: its row stays, saying so.
     assert not rows["镇江市政协"].figures
-    assert "报告中未找到关于“社情民意”的数字" in render.overview_html(overview)
+    assert "报告未提及“社情民意”的数字" in render.overview_html(overview)
     _assert_exact(overview)
 
 
@@ -220,3 +226,85 @@ def test_chat_sends_only_figure_requests_to_the_figure_finder(text, wanted):
     from rag.overview import is_figure_request
 
     assert is_figure_request(text) is wanted
+
+
+# --- on tests/data: themes, plans apart, 未提及 (fast) -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def data_topics(data_retriever):
+    return Topics(data_retriever)
+
+
+def test_overview_quotes_only_sentences_on_the_theme(data_topics):
+    consultation = data_topics.overview("协商议事")
+    rows = _rows(consultation)
+    assert "组织各类协商活动120场次" in _text(rows["姜堰区政协"].figures)
+    # 镇江's satisfaction rate measures proposals: under 提案, not under 协商议事.
+    assert not any("滿意率" in e.text for e in consultation.excerpts())
+    assert "提案辦理滿意率保持100%" in _text(_rows(data_topics.overview("提案"))["镇江市政协"].figures)
+    # 海安's 即:…;…; series: a later item alone ("至少参加一次…协商议事活动;") says nothing.
+    assert not any(e.text.startswith("至少参加一次") for e in consultation.excerpts())
+    for theme in ("提案", "委员履职", "社情民意"):
+        _assert_exact_in(data_topics.overview(theme))
+
+
+def test_plans_stand_apart_from_results(data_topics):
+    duties = _rows(data_topics.overview("委员履职"))
+    consultation = _rows(data_topics.overview("协商议事"))
+    duji = consultation["杜集区政协"]
+    assert not duji.figures and not duji.practices and duji.plans and duji.found and not duji.has_results
+    assert all(plan_label(e.chunk) == "2025年计划" for row in (*duties.values(), *consultation.values()) for e in row.plans)
+    assert not any(plan_label(e.chunk) for row in consultation.values() for e in (*row.figures, *row.practices))
+    page = render.overview_html(data_topics.overview("协商议事"))
+    plan_row = re.search(r'<tr class="rag-ov-plans" data-plans-of="杜集区政协">(.*?)</tr>', page).group(1)
+    assert "工作计划（尚未实施）" in plan_row and '<span class="rag-plan"' in plan_row and "深入调研协商" in plan_row
+    assert "报告中关于“协商议事”只有计划，没有已完成的工作（见下行）" in page
+    assert page.count("<tr data-committee=") == 6  # one row per committee; plans on lines of their own
+
+
+def test_committee_with_nothing_on_the_theme_says_the_report_does_not_mention_it(data_topics):
+    opinion = data_topics.overview("社情民意")
+    rows = _rows(opinion)
+    # 杜集's plan names 社情民意信息 only as one channel among others.
+    assert not rows["杜集区政协"].found and not rows["镇江市政协"].found
+    page = render.overview_html(opinion)
+    duji = re.search(r'<tr data-committee="杜集区政协">(.*?)</tr>', page).group(1)
+    assert duji.count("报告未提及“社情民意”") == 2
+
+
+def test_figure_summary_counts_planned_figures_apart(data_topics):
+    assert "计划" not in render.figures_summary_markdown(data_topics.figures("提案"))
+    # 杜集's "区委二十项重点改革举措" is a figure of its 2025 plan: counted apart, tagged in the table.
+    found = data_topics.figures("改革举措")
+    duji = _rows(found)["杜集区政协"]
+    assert not duji.figures and "二十项重点改革举措" in _text(duji.plans)
+    reply = render.figures_summary_markdown(found)
+    assert "另有 1 句出自工作计划，是目标而不是已完成的数字" in reply
+    page = render.overview_html(found)
+    assert "另有 1 句出自工作计划（目标，不是已完成的数字）" in page and "报告未提及“改革举措”的数字（只有计划中的数字，见下行）" in page
+    assert '<tr class="rag-ov-plans" data-plans-of="杜集区政协">' in page
+
+
+def _assert_exact_in(overview):
+    for row in overview.rows:
+        for excerpt in (*row.figures, *row.practices, *row.plans):
+            assert read_text(DATA / excerpt.chunk.doc)[excerpt.start : excerpt.end] == excerpt.text
+            assert excerpt.chunk.short_name == row.short_name
+
+
+# --- the labelled set (eval/overview_labels.jsonl) on the shipped corpus (slow) -------------------
+
+
+def test_overview_meets_the_labelled_set(topics):
+    """Precision and recall of on-theme sentences against the speechwriters' labels (bench/overview_quality.py)."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from overview_quality import read_labels, score  # noqa: E402 - the scorer of bench/, not library code
+
+    labels = read_labels()
+    assert len({label["theme"] for label in labels}) >= 6 and len(labels) == 6 * len({label["theme"] for label in labels})
+    numbers = score(topics, labels, CORPUS)["all"].numbers()
+    assert numbers["precision"] >= 0.9 and numbers["recall"] >= 0.8, numbers
+    assert numbers["plan_labels"] == 1.0  # every plan shown as a plan, no result shown as one
+    right, cells = numbers["empty_cells"].split("/")
+    assert right == cells  # a cell the labels leave empty shows nothing

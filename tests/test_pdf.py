@@ -18,6 +18,7 @@ import pytest
 from rag.errors import BadDocument
 from rag.ingest import ingest_file, read_metadata
 from rag.readers import read_document
+from rag.readers.furniture import looks_like_furniture
 from rag.readers.layout import Line, Page, rebuild
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -218,3 +219,42 @@ def test_quotes_from_a_pdf_and_a_scan_are_exact_slices_that_pass_the_basket_chec
         restored, dropped = Basket.restore([item.to_dict() for item in items], ExcerptSource(retriever.index.chunks))
         assert dropped == 0 and {i.key for i in restored.items} == {i.key for i in items}
         assert all(i.pages for i in restored.items if i.doc == doc)
+
+
+def _ocr_line(text: str, x0: float, top: float, em: float = 12.0, height: float = 16.0) -> Line:
+    """A line as OCR gives it: no font size, a box `height` high, `em` a Chinese character (0.6 em a Latin one)."""
+    width = sum(em if ord(char) > 0x2E80 else 0.6 * em for char in text if not char.isspace())
+    return Line(text, x0, x0 + width, top, top + height, size=0.0, confidence=0.95)
+
+
+def _body(page: int) -> list[Line]:
+    return [_ocr_line(f"第{page}页正文政协委员围绕中心服务大局积极建言资政凝聚共识推动发展第{n}行", 60, 120 + 24 * n) for n in range(20)]
+
+
+def test_a_running_head_misread_on_one_scanned_page_is_still_dropped():
+    """Set as large as the text and close above it, the head is known only by repeating; OCR read one copy wrong."""
+    heads = ["踔厉奋发担使命勇毅前行谱新篇勇担新使命", "薛历奋发担使命勇毅前行谱新篇勇担新使命", "踔厉奋发担使命勇毅前行谱新篇勇担新使命"]
+    pages = [Page(n + 1, 595, 842, (_ocr_line(head, 60, 70), *_body(n + 1))) for n, head in enumerate(heads)]
+    text = rebuild(pages).text
+    assert "奋发担使命" not in text and text.count("积极建言资政") == 60
+
+
+@pytest.mark.parametrize("url", [
+    "fil://tmp/tmp00i3z0v0/jiangyan.html", "file;//tmp/report/jiangyan.html", "flle:///tmp/jiangyan.html",
+    "htps://www.cppcc.gov.cn/zxww/", "http//www.cppcc.gov.cn/zxww/", "www,cppcc.gov.cn/zxww/",
+])
+def test_a_url_misread_by_one_character_is_furniture(url):
+    assert looks_like_furniture(url)
+
+
+@pytest.mark.parametrize("text", ["filed 12 proposals in 2024", "Wuwei county report", "2024年工作回顾", "www"])
+def test_text_is_no_url(text):
+    assert not looks_like_furniture(text)
+
+
+def test_an_ocr_page_number_is_furniture_though_its_box_is_taller_than_the_text():
+    """A line without Chinese has only its box to tell its size by, which digits and slashes make tall
+    (a photo's perspective more so); a heading twice the text's size is still no page number."""
+    lines = (_ocr_line("2024", 60, 40, height=34), *_body(1), _ocr_line("1/3", 520, 800, height=22))
+    text = rebuild([Page(1, 595, 842, lines)]).text
+    assert text.startswith("2024\n") and not text.endswith("1/3")

@@ -184,9 +184,10 @@ def test_markdown_text_renders_as_itself(text):
 def test_status_markdown_reports_the_index(data_assistant):
     status = data_assistant.status()
     shown = _visible_text(status_markdown(status))
-    assert f"报告：{status.reports} 份" in shown
-    assert f"段落：{status.chunks} 个" in shown
-    assert status.embedder in shown and "建立时间" in shown
+    assert f"报告：{status.reports} 份（{status.chunks} 个段落）" in shown
+    assert "回答方式：摘录原文" in shown and "检索：语义向量 + 关键词" in shown and "嵌入模型：多语言 E5（内置）" in shown
+    assert "索引建立：" in shown and "（北京时间）" in shown
+    assert not re.findall(r"[A-Za-z]{2,}", shown), "plain Chinese: no 'extractive', 'flat-ip', 'BM25', model ids"
 
 
 def test_upload_failure_names_the_file_not_the_server_path(tmp_path, data_workspace, data_retriever):
@@ -204,7 +205,7 @@ def test_filter_choices_come_from_reports_toml(data_assistant):
     committees, years, reports = filter_choices(data_assistant.retriever.reports)
     assert "金湖县政协" in committees and "镇江市政协" in committees
     assert years == [2025, 2024, 2023]
-    assert ("勇担新使命 攀登新高峰", "jinhu_hongze.txt#2") in reports
+    assert ("洪泽区政协《勇担新使命 攀登新高峰》（2023）", "jinhu_hongze.txt#2") in reports
 
 
 def test_cards_offer_each_quote_and_the_passage_for_the_basket_by_key_only(data_assistant):
@@ -217,7 +218,29 @@ def test_cards_offer_each_quote_and_the_passage_for_the_basket_by_key_only(data_
     assert sorted(keys) == sorted(expected + passages) and len(keys) == len(set(keys))
     assert "加入素材篮" in source_cards_html(answer) and "加入整段" in source_cards_html(answer)
     related = data_assistant.ask("盱眙县政协立案提案多少件？")
-    assert "data-basket" not in source_cards_html(related)  # "可能相关" passages are no answer
+    # "可能相关" passages are no answer, but each can go into the basket whole (rag.basket.answer_excerpts).
+    related_keys = [value for name, value in _Page(source_cards_html(related)).attrs if name == "data-basket"]
+    assert related_keys == [f"{h.chunk.doc}@{h.chunk.start}-{h.chunk.end}" for h in related.related] and related_keys
+    assert "加入整段" in source_cards_html(related) and "加入素材篮·" not in source_cards_html(related)
+
+
+def test_the_draft_view_keeps_the_writer_s_words_apart_and_copies_the_draft_as_plain_text(data_assistant):
+    from rag.basket import Basket, BasketItem, answer_excerpts
+    from rag.draft import draft_text
+
+    item = BasketItem.from_excerpt(answer_excerpts(data_assistant.ask("金湖县政协提案立案多少件？"))[0])
+    basket = Basket().add(item).write("heading", "一、提案工作").write("text", "我写的一段。")
+    markup = basket_html(basket)
+    rows = {re.search(r'class="rag-item ([\w-]+)"', row).group(1): row for row in markup.split("<li ")[1:]}
+    assert set(rows) == {"rag-quote", "rag-heading", "rag-own"}
+    # A quote is shown, not editable: no box holds its text; own text is in a box of its own, marked as such.
+    assert "rag-edit" not in rows["rag-quote"] and f'<p class="rag-item-text">{html.escape(item.text)}</p>' in rows["rag-quote"]
+    assert "我写的一段。</textarea>" in rows["rag-own"] and "不是引文" in rows["rag-own"]
+    # 移到: the lead and each heading; a heading moves with its section, so it has no menu.
+    assert 'value="lead"' in rows["rag-quote"] and 'value="heading:1"' in rows["rag-own"] and "rag-move" not in rows["rag-heading"]
+    copies = [value for name, value in _Page(markup).attrs if name == "data-copy"]
+    assert copies == [draft_text(basket)] and "讲稿：1 段引文 · 1 个小标题 · 1 段自拟文字" in markup
+    assert "（据繁体原文转换）" not in copies[0]
 
 
 def test_hostile_report_is_inert_in_basket_and_overview(hostile, tmp_path):
@@ -226,10 +249,13 @@ def test_hostile_report_is_inert_in_basket_and_overview(hostile, tmp_path):
 
     excerpts = answer_excerpts(hostile)
     basket = Basket(tuple(BasketItem.from_excerpt(e, note='<img src=x onerror="window.__xss=4">') for e in excerpts))
+    basket = basket.write("heading", '<b onclick="window.__xss=5">一、</b>').write("text", "</textarea><script>window.__xss=6</script>")
     row = Row(excerpts[0].chunk.short_name, excerpts[0].chunk.committee, (), tuple(excerpts[:1]), tuple(excerpts[1:]))
     for markup in (basket_html(basket), overview_html(Overview(theme_for("提案"), "overview", (row,)))):
         page = _Page(markup)
-        assert set(page.tags) <= {"div", "span", "b", "br", "ol", "li", "p", "textarea", "button", "table", "tr", "th", "td", "a"}
+        assert set(page.tags) <= {
+            "div", "span", "b", "br", "ol", "li", "p", "textarea", "button", "select", "option", "table", "tr", "th", "td", "a",
+        }
         assert all(value.startswith("#rag-ov-src-") for name, value in page.attrs if name == "href")  # only our [n] links
         assert not [name for name, _ in page.attrs if name.startswith("on")]
         assert "&lt;img src=x onerror=" in markup
@@ -252,3 +278,12 @@ def test_a_passage_read_by_ocr_says_so_and_underlines_its_doubtful_lines():
     assert "第2页" in cards
     assert re.search(r'<span class="rag-doubtful"[^>]*>办结率和满意率均为100%。</span>', cards)
     assert "<mark>县政协十一届二次会议提案立案159件。</mark>" in cards
+
+
+def test_a_card_from_a_plan_section_says_it_is_a_plan(data_assistant):
+    """The report's year on a card says when it was written; the tag says the passage is a plan (rag.period)."""
+    heads = re.findall(r'<div class="rag-card-head">(.*?)</div>', source_cards_html(data_assistant.ask("姜堰区政协2025年如何优化委员服务管理？")))
+    assert heads and all(head.endswith('<span class="rag-plan" title="出自工作安排或谋划：是计划，不是已完成的工作">2025年计划</span>') for head in heads)
+    assert "· 2024年" in heads[0]  # the report's year stays: a 2024 report's 2025 plan
+    done = source_cards_html(data_assistant.ask("金湖县政协提案立案多少件？"))
+    assert "rag-plan" not in done and "· 2023年</div>" in done

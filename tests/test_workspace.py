@@ -8,7 +8,8 @@ from docx import Document
 
 from rag import workspace
 from rag.assistant import Assistant
-from rag.basket import MAX_ITEMS, Basket, BasketItem, answer_excerpts
+from rag.basket import HEADING, MAX_ITEMS, OWN_TEXT, Basket, BasketItem, answer_excerpts
+from rag.draft import draft_text
 from rag.config import Settings
 from rag.generate import make_generator
 from rag.render import answer_markdown, source_cards_html
@@ -95,6 +96,17 @@ def test_add_clicked_adds_only_what_was_offered(offered):
         assert workspace.add_clicked(basket, offered, payload) == (basket, "")
 
 
+def test_related_passages_of_an_abstention_can_go_into_the_basket(data_assistant):
+    (update,) = workspace.chat_updates(data_assistant, "盱眙县政协立案提案多少件？", [], {})
+    assert "可能相关" in update.message and 'data-basket="' in update.panel and update.offered
+    key = next(iter(update.offered))
+    assert f'data-basket="{key}"' in update.panel
+    basket, message = workspace.add_clicked(Basket(), update.offered, {"basket": key})
+    assert len(basket) == 1 and message.startswith("已加入")
+    restored, _ = workspace.restore_basket(basket.to_json(), data_assistant.topics())
+    assert restored == basket  # a whole passage from the index, as any other
+
+
 def test_add_clicked_to_a_full_basket_says_so(offered):
     item = next(iter(offered.values()))
     full = Basket(tuple(BasketItem(**{**item.to_dict(), "headings": item.headings, "start": i, "end": i + 1})
@@ -115,7 +127,37 @@ def test_change_clicked_applies_basket_actions(offered):
     assert removed.items == (second,) and message == "已删除"
     for payload in ({"action": "remove", "key": "nope"}, {"action": "explode", "key": first.key}, None, []):
         assert workspace.change_clicked(basket, payload) == (basket, "")
-    assert workspace.clear_basket() == (Basket(), "已清空")
+
+
+def test_the_writer_s_headings_and_paragraphs_are_typed_edited_and_placed(offered):
+    first, second = list(offered.values())[:2]
+    basket, message = workspace.write_clicked(Basket((first, second)), HEADING, "一、开头")
+    assert message == "已加入小标题" and basket.entries[-1].text == "一、开头"
+    assert workspace.write_clicked(basket, OWN_TEXT, "  ") == (basket, "请先写下这段文字")
+    basket, message = workspace.write_clicked(basket, OWN_TEXT, "我写的一段")
+    assert message == "已加入自拟段落"
+    edited, message = workspace.change_clicked(basket, {"action": "edit", "key": "text:2", "text": "改过的"})
+    assert edited.find("text:2").text == "改过的" and message == "已保存"
+    assert workspace.change_clicked(basket, {"action": "edit", "key": "text:2", "text": ""})[1].startswith("文字为空")
+    # Editing a quote's "text" does nothing: a quote's words come from the report only.
+    assert workspace.change_clicked(basket, {"action": "edit", "key": first.key, "text": "伪造"})[0] == basket
+    moved, _ = workspace.change_clicked(basket, {"action": "to", "key": first.key, "to": "heading:1"})
+    assert [e.key for e in moved.sections()[1].entries] == ["text:2", first.key]
+    for payload in ({"action": "to", "key": first.key, "to": 3}, {"action": "to", "key": first.key, "to": "heading:9"}):
+        assert workspace.change_clicked(basket, payload)[0] == basket
+
+
+def test_clearing_keeps_what_was_cleared_for_undo(data_assistant, offered):
+    first, second = list(offered.values())[:2]
+    third = BasketItem.from_excerpt(data_assistant.topics().source.sentences("jiangyan.txt")[0])
+    basket = workspace.write_clicked(Basket((first, second)), HEADING, "一、开头")[0]
+    emptied, cleared, message = workspace.clear_basket(basket)
+    assert emptied == Basket() and cleared == basket.to_json() and "撤销清空" in message
+    assert workspace.clear_basket(emptied) == (emptied, None, "素材篮已是空的")
+    since = Basket((third, first))  # added after the clear
+    restored, message = workspace.undo_clear(since, cleared)
+    assert restored.entries == (first, second, basket.entries[2], third) and message == "已撤销清空"
+    assert workspace.undo_clear(since, None) == (since, "")
 
 
 def test_restore_basket_counts_what_it_dropped(data_assistant, offered):
@@ -126,15 +168,19 @@ def test_restore_basket_counts_what_it_dropped(data_assistant, offered):
     assert workspace.restore_basket([], data_assistant.topics()) == (Basket(), "")
 
 
-def test_exports_go_to_a_folder_named_by_the_content(tmp_path, offered):
-    basket = Basket(tuple(offered.values())[:2])
-    assert workspace.export_files(Basket(), tmp_path) == (None, None)
-    markdown, docx = workspace.export_files(basket, tmp_path)
-    assert markdown.parent == docx.parent and markdown.parent.parent == tmp_path
-    assert [p.text for p in Document(str(docx)).paragraphs].count(basket.items[0].text) == 1
-    assert workspace.export_files(basket, tmp_path) == (markdown, docx)  # same content, same folder
-    noted = workspace.export_files(basket.annotate(basket.items[0].key, "备注"), tmp_path)[0]
-    assert noted.parent != markdown.parent and markdown.exists()
+def test_exports_go_to_a_folder_named_by_the_content_and_options(tmp_path, offered):
+    basket = workspace.write_clicked(Basket(tuple(offered.values())[:2]), OWN_TEXT, "我写的一段")[0]
+    assert workspace.export_files(Basket(), tmp_path) is None
+    exports = workspace.export_files(basket, tmp_path)
+    assert [path.name for path in (exports.docx, exports.markdown, exports.text)] == ["讲稿素材.docx", "讲稿素材.md", "讲稿素材.txt"]
+    assert exports.docx.parent == exports.text.parent and exports.docx.parent.parent == tmp_path
+    assert [p.text for p in Document(str(exports.docx)).paragraphs].count(basket.items[0].text) == 1
+    assert basket.items[0].text in exports.markdown.read_text(encoding="utf-8")
+    assert exports.text.read_text(encoding="utf-8") == draft_text(basket)
+    assert workspace.export_files(basket, tmp_path) == exports  # same content, same folder
+    noted = workspace.export_files(basket.annotate(basket.items[0].key, "备注"), tmp_path)
+    assert noted.docx.parent != exports.docx.parent and exports.docx.exists()
+    assert workspace.export_files(basket, tmp_path, simplified=True).docx.parent != exports.docx.parent
 
 
 def test_pruning_drops_exports_a_day_old_but_never_the_current_one(tmp_path):

@@ -7,6 +7,10 @@ running title with its page number), or a line in smaller type set apart above o
 of the page (a browser's header with the page title). A line set larger than the text is never
 furniture, so a title that a running head repeats stays. A date without a time ("2024年1月15日") is
 left alone: reports end with one.
+
+Scanned pages are read as OCR gives them: a running head may differ by a misread character from
+page to page, a URL may start "fil://", and a line without Chinese has only its box's height to
+tell its type size by, which overstates it (digits, slashes and a photo's perspective).
 """
 
 from __future__ import annotations
@@ -16,10 +20,17 @@ import re
 import statistics
 from difflib import SequenceMatcher
 
+from rag.readers.geometry import char_width
+
 # Headers and footers sit in the margins: 12% of the page height covers A4 official documents
 # (37 mm top margin) and browser prints (about 0.4 in).
 BAND = 0.12
 SMALL_TYPE = 0.8  # a header's type is this much smaller than the text's, or less
+# Larger than the text by more than this: never furniture. For an OCR'd line without Chinese the
+# size is its box's height, which reads a print date or page number up to 1.45 times the text's
+# type on a photo (tests/files/scans/jinhu_hongze_photo.png); a title is set larger still.
+_LARGER = 1.05
+_LARGER_BY_BOX = 1.6
 # A header stands apart from the text, further than a small heading at the top of a page does.
 _APART = 1.0  # times the body type size
 _SAME_PLACE = 0.02  # of the page height: how far a running head strays between pages (a scan's tilt)
@@ -43,8 +54,10 @@ _PRINT_STAMP = re.compile(
       | {_TIME}
     )$"""
 )
-# "fil://tmp/…": OCR drops a letter or a slash now and then.
+# "fil://tmp/…": OCR drops a letter or a slash now and then; a start within one misread
+# character of a scheme ("file;//", "htp://", "www,") counts too.
 _URL = re.compile(r"(?i)^(?:[a-z]{3,5}:/{1,3}|www\.)\S+$")
+_SCHEMES = ("file:///", "file://", "http://", "https://", "www.")
 
 
 def furniture(pages: list[list], heights: list[float], sizes: list[list[float]]) -> list[set[int]]:
@@ -66,7 +79,7 @@ def furniture(pages: list[list], heights: list[float], sizes: list[list[float]])
         drop = set()
         for number, line in enumerate(lines):
             # Running heads are never set larger than the text: a title that repeats one is kept.
-            if not in_band(line, height) or size[number] > 1.05 * body:
+            if not in_band(line, height) or size[number] > _larger(line) * body:
                 continue
             apart = _APART * body
             small_outside = size[number] < SMALL_TYPE * body and (
@@ -81,7 +94,31 @@ def furniture(pages: list[list], heights: list[float], sizes: list[list[float]])
 def looks_like_furniture(text: str) -> bool:
     """A page number, print date or time, or URL, whatever the page."""
     text = text.strip()
-    return bool(_PAGE_NUMBER.match(text) or _PRINT_STAMP.match(text) or _URL.match(text))
+    return bool(_PAGE_NUMBER.match(text) or _PRINT_STAMP.match(text) or _url(text))
+
+
+def _url(text: str) -> bool:
+    if _URL.match(text):
+        return True
+    text = re.sub(r"\s+", "", text).lower()
+    return len(text) >= 10 and any(
+        _one_edit(text[: len(scheme) + shift], scheme) for scheme in _SCHEMES for shift in (-1, 0, 1)
+    )
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by at most one character replaced, left out or added."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) <= 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _larger(line) -> float:
+    """How much larger than the text a furniture line may measure: a size read off a box's height is rough."""
+    return _LARGER_BY_BOX if line.confidence is not None and char_width(line) is None else _LARGER
 
 
 def in_band(line, height: float) -> bool:

@@ -147,19 +147,27 @@ def measured(line: Line) -> bool:
 
 def type_sizes(lines: list[Line], tilt: float) -> list[float]:
     """Each line's font size. OCR gives none: a line of Chinese shows it in the width of its
-    characters; another line in its box's height (less what the tilt adds, width x tilt),
-    scaled as the page's Chinese lines are, for a box holds the recogniser's margin too."""
+    characters, a line of eight Latin letters or digits or more in theirs (0.6 em each: a
+    browser's header with a Latin page title); another line in its box's height (less what the
+    tilt adds, width x tilt), scaled as the page's Chinese lines are, for a box holds the
+    recogniser's margin too, and digits and slashes reach higher and lower than Chinese."""
     boxes = [max(line.bottom - line.top - abs(tilt) * (line.x1 - line.x0), 0.5 * (line.bottom - line.top)) for line in lines]
-    pitches = [_char_width(line) for line in lines]
+    pitches = [char_width(line) for line in lines]
     ratios = [pitch / box for pitch, box in zip(pitches, boxes) if pitch]
     ratio = statistics.median(ratios) if ratios else 1.0
     return [
-        line.size if measured(line) else pitch or box * ratio
+        line.size if measured(line) else pitch or _latin_width(line) or box * ratio
         for line, pitch, box in zip(lines, pitches, boxes)
     ]
 
 
-def _char_width(line: Line) -> float | None:
+def _latin_width(line: Line) -> float | None:
+    chars = "".join(line.text.split())
+    return (line.x1 - line.x0) / units(line.text) if len(chars) >= 8 and chars.isascii() else None
+
+
+def char_width(line: Line) -> float | None:
+    """The advance of one CJK character on a line that is mostly CJK (four at least), else None."""
     wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in line.text)
     if wide >= 4 and wide >= 0.6 * len(line.text.replace(" ", "")):
         return (line.x1 - line.x0) / units(line.text)

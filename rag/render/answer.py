@@ -8,6 +8,7 @@ from typing import Callable
 
 from rag.basket import basket_key
 from rag.cite import location, report_label, short_source, source_line
+from rag.period import plan_label
 from rag.records import Answer, Chunk, Quote
 from rag.render.basket import add_button
 from rag.render.markup import html_text as _h
@@ -72,8 +73,9 @@ def _parts(answer: Answer, style: _Style) -> list[str]:
     if answer.standalone.strip() != answer.question.strip():
         parts.append(style.aside(f"按“{answer.standalone}”理解"))
     if answer.checks:
-        # A generated answer, sentence by sentence: a sentence whose figures or citations
-        # could not be found in its sources is marked, with what is wrong.
+        # A generated answer, sentence by sentence: a sentence its sources do not bear out
+        # (a figure, a name, a clause, a negation, a citation) is marked, with each problem in
+        # words, the unsupported part quoted (rag.verify).
         parts.append(style.sentence_break.join(
             style.text(check.text) if check.supported
             else f"⚠️ {style.text(check.text)} {style.aside('（未核实：' + '；'.join(check.problems) + '）')}"
@@ -101,7 +103,8 @@ def source_cards_html(answer: Answer) -> str:
     """One card per citation: who, which report, which section and paragraph, the passage with
     the quoted sentences in <mark>, and a button copying the quote with a formal citation line.
 
-    An abstention gets cards for its "可能相关" passages instead, dashed and without marks.
+    An abstention gets cards for its "可能相关" passages instead, dashed and without marks; each
+    can still go into the basket whole.
     """
     head = f'<div class="rag-sources-head">来源 · 问题：{_h(answer.question)}</div>'
     if answer.abstained:
@@ -170,20 +173,29 @@ def _card(chunk: Chunk, number: int, quotes: list[Quote] | tuple, related: bool 
     return (
         f'<article class="rag-card{" rag-related" if related else ""}" data-citation="{number}">'
         f'<div class="rag-card-head"><span class="rag-num">[{number}]</span>'
-        f"{_h(report_label(committee, chunk.title, chunk.year))}</div>"
+        f"{_h(report_label(committee, chunk.title, chunk.year))}{plan_tag(plan_label(chunk))}</div>"
         f'<div class="rag-where">{_h(location(chunk))}</div>'
         f"{_ocr_notice(chunk)}"
         f'<p class="rag-passage">{passage_html(chunk, quotes)}</p>'
         f'<div class="rag-actions">'
         f'<button type="button" class="rag-copy" data-copy="{_h(copy)}" onclick="{_h(_COPY_ONCLICK)}">复制引文</button>'
-        f"{'' if related else _add_buttons(chunk, quotes)}</div>"
+        f"{_add_buttons(chunk, quotes)}</div>"
         "</article>"
     )
 
 
+def plan_tag(label: str) -> str:
+    """The "2025年计划" tag of a passage from a plan section (rag.period.plan_label), or "": the report's
+    year on a card says when it was written, this says that the passage is a plan, not work done."""
+    if not label:
+        return ""
+    return f'<span class="rag-plan" title="出自工作安排或谋划：是计划，不是已完成的工作">{_h(label)}</span>'
+
+
 def _add_buttons(chunk: Chunk, quotes) -> str:
-    """"加入素材篮" per quoted sentence, and "加入整段" for the passage. A button carries only the
-    quote's key; the server looks the quote up in the answer it produced (rag.workspace.offer)."""
+    """"加入素材篮" per quoted sentence, and "加入整段" for the passage (the only button of a "可能相关"
+    card, which has no quotes). A button carries only the quote's key; the server looks the quote up
+    in what the answer offered (rag.basket.answer_excerpts, rag.workspace.offer)."""
     ordered = sorted(quotes, key=lambda q: q.start)
     buttons = [
         add_button(basket_key(chunk.doc, q.start, q.end), q.text, "加入素材篮" if len(ordered) == 1 else f"加入素材篮·第{i}句")

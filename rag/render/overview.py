@@ -1,11 +1,18 @@
-"""Overview -> the topic table (HTML) with its numbered source list, and the chat's reply to a figure request."""
+"""Overview -> the topic table (HTML) with its numbered source list, and the chat's reply to a figure request.
+
+Plans stand apart from results everywhere: a committee's plan sentences (Row.plans) get a line
+of their own under its results, headed "工作计划", and every quote of a plan carries its
+"2025年计划" tag, so a planned target is never read as an achieved figure.
+"""
 
 from __future__ import annotations
 
 from rag.basket import basket_key
 from rag.cite import full_reference
 from rag.overview import Overview, Row
+from rag.period import plan_label
 from rag.records import Excerpt
+from rag.render.answer import plan_tag
 from rag.render.basket import add_button
 from rag.render.markup import html_text as _h
 from rag.render.markup import markdown_text, notice_html
@@ -13,15 +20,20 @@ from rag.text import figure_spans
 
 
 def figures_summary_markdown(overview: Overview) -> str:
-    """The chat's reply to a figure request: how many sentences each committee has; the sentences
-    themselves, cited, are in the table below the chat (figures are never restated here)."""
+    """The chat's reply to a figure request: how many sentences each committee has, results and
+    plans counted apart; the sentences themselves, cited, are in the table below the chat (figures
+    are never restated here)."""
     counts = [f"{row.short_name} {len(row.figures)} 句" for row in overview.rows]
     total = sum(len(row.figures) for row in overview.rows)
+    planned = sum(len(row.plans) for row in overview.rows)
+    name = overview.theme.name
+    if not total and not planned:
+        return markdown_text(f"所收录的报告中没有找到关于“{name}”的数字。")
+    plans = f"另有 {planned} 句出自工作计划，是目标而不是已完成的数字，表中标为“计划”。" if planned else ""
     if not total:
-        return markdown_text(f"所收录的报告中没有找到关于“{overview.theme.name}”的数字。")
+        return markdown_text(f"所收录的报告中没有关于“{name}”的已完成工作的数字；{plans}见下方表格。")
     return markdown_text(
-        f"关于“{overview.theme.name}”，各报告中含数字的原句共 {total} 句（{'，'.join(counts)}），"
-        "逐句摘录并注明出处，见下方表格。"
+        f"关于“{name}”，各报告中含数字的原句共 {total} 句（{'，'.join(counts)}），逐句摘录并注明出处，见下方表格。{plans}"
     )
 
 
@@ -45,18 +57,23 @@ def overview_html(overview: Overview) -> str:
             f"<tr><th>关键数字</th><td>{cells.figures(first)}</td><td>{cells.figures(second)}</td></tr>"
             f"<tr><th>主要做法</th><td>{cells.practices(first)}</td><td>{cells.practices(second)}</td></tr>"
         )
+        if first.plans or second.plans:
+            body += f"<tr><th>工作计划</th><td>{cells.plans(first)}</td><td>{cells.plans(second)}</td></tr>"
     elif overview.kind == "figures":
         count = sum(len(row.figures) for row in overview.rows)
-        head = f'<div class="rag-ov-head">数字汇总 · {theme}：{count} 句含数字的原句，按政协分组</div>'
+        planned = sum(len(row.plans) for row in overview.rows)
+        plans = f"；另有 {planned} 句出自工作计划（目标，不是已完成的数字）" if planned else ""
+        head = f'<div class="rag-ov-head">数字汇总 · {theme}：{count} 句含数字的原句{plans}，按政协分组</div>'
         body = "<tr><th>政协</th><th>含数字的原句（数字未作改动）</th></tr>" + "".join(
             f'<tr data-committee="{_h(row.short_name)}"><td>{_who(row)}</td><td>{cells.figures(row)}</td></tr>'
+            + _plan_row(row, cells, 1)
             for row in overview.rows
         )
     else:
         head = f'<div class="rag-ov-head">专题概览 · {theme}：每个政协的报告单独检索，句子均为原文</div>'
         body = "<tr><th>政协</th><th>关键数字</th><th>主要做法</th></tr>" + "".join(
             f'<tr data-committee="{_h(row.short_name)}"><td>{_who(row)}</td>'
-            f"<td>{cells.figures(row)}</td><td>{cells.practices(row)}</td></tr>"
+            f"<td>{cells.figures(row)}</td><td>{cells.practices(row)}</td></tr>" + _plan_row(row, cells, 2)
             for row in overview.rows
         )
     table = f'<table class="rag-overview rag-ov-{overview.kind}">{body}</table>'
@@ -97,14 +114,21 @@ class _Cells:
     def practices(self, row: Row) -> str:
         return self._cell(row.practices, row, figures=False)
 
+    def plans(self, row: Row) -> str:
+        if row.plans:
+            return "".join(self._quote(e) for e in row.plans)
+        return f'<span class="rag-ov-none">{_h(f"报告中没有关于“{self._overview.theme.name}”的计划")}</span>'
+
     def _cell(self, excerpts: tuple[Excerpt, ...], row: Row, figures: bool) -> str:
         if excerpts:
             return "".join(self._quote(e) for e in excerpts)
         name = self._overview.theme.name
         if self._overview.kind == "figures":
-            missing = f"报告中未找到关于“{name}”的数字"
+            missing = f"报告未提及“{name}”的数字" + ("（只有计划中的数字，见下行）" if row.plans else "")
         elif not row.found:
-            missing = f"报告中未找到关于“{name}”的表述"
+            missing = f"报告未提及“{name}”"
+        elif not row.has_results:
+            missing = f"报告中关于“{name}”只有计划，没有已完成的工作" + ("" if self._overview.kind == "compare" else "（见下行）")
         else:
             missing = f"报告中关于“{name}”的表述没有数字" if figures else "—（相关表述见“关键数字”）"
         return f'<span class="rag-ov-none">{_h(missing)}</span>'
@@ -113,10 +137,21 @@ class _Cells:
         n = self._sources.number(excerpt)
         key = basket_key(excerpt.chunk.doc, excerpt.start, excerpt.end)
         return (
-            f'<span class="rag-ov-quote" data-start="{excerpt.start}" data-end="{excerpt.end}">{_figures_bold(excerpt.text)}'
+            f'<span class="rag-ov-quote" data-start="{excerpt.start}" data-end="{excerpt.end}">'
+            f"{plan_tag(plan_label(excerpt.chunk))}{_figures_bold(excerpt.text)}"
             f'<a class="rag-cite" href="#rag-ov-src-{n}">[{n}]</a>'
             f"{add_button(key, excerpt.text, '加入素材篮')}</span>"
         )
+
+
+def _plan_row(row: Row, cells: _Cells, span: int) -> str:
+    """A committee's plan sentences on a line of their own, under its results ("" when it has none)."""
+    if not row.plans:
+        return ""
+    return (
+        f'<tr class="rag-ov-plans" data-plans-of="{_h(row.short_name)}"><td><b>{_h(row.short_name)}</b><br>'
+        f'工作计划（尚未实施）</td><td colspan="{span}">{cells.plans(row)}</td></tr>'
+    )
 
 
 def _who(row: Row) -> str:

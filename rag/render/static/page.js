@@ -1,0 +1,25 @@
+// First script of the page (rag/render/page.py), before Gradio's own. Gradio picks the language of its
+// own strings (the upload zone, buttons, messages) from navigator.language as it starts, and gives English
+// to anything but an exact "zh-CN" or "zh-TW" ("zh", "zh-Hans", an English browser): this app speaks Chinese.
+Object.defineProperty(Navigator.prototype, 'language', {get: () => 'zh-CN', configurable: true});
+Object.defineProperty(Navigator.prototype, 'languages', {get: () => ['zh-CN', 'zh'], configurable: true});
+
+// What Gradio writes in English whatever the language: the title of a message box ("Error"), its close
+// button, the browser-side refusal of a file over the size limit, and the upload zone's label for screen
+// readers ("Click to upload or drop files", unlike the Chinese it shows; without it the zone is named by
+// what it shows). Fixed as they appear; the upload zone is redrawn after every upload.
+const TITLES = {Error: '出错了', Warning: '请注意', Info: '提示', Success: '完成'};
+const TOO_BIG = /^File\(s\) exceed the maximum allowed size of ([\d.]+) ?\w*: (.*)$/s;
+const chinese = () => {
+  document.querySelectorAll('.upload-container[aria-label]').forEach((zone) => zone.removeAttribute('aria-label'));
+  document.querySelectorAll('span.toast-title').forEach((span) => {
+    const text = span.firstChild;
+    if (text && text.nodeType === Node.TEXT_NODE && TITLES[text.data.trim()]) text.data = TITLES[text.data.trim()] + ' ';
+  });
+  document.querySelectorAll('button[data-testid="toast-close"][aria-label="Close"]').forEach((b) => b.setAttribute('aria-label', '关闭'));
+  document.querySelectorAll('[data-testid="toast-text"]').forEach((box) => {
+    const big = box.textContent.trim().match(TOO_BIG);
+    if (big) box.textContent = `文件 ${big[2].replace(/"/g, '')} 超过 ${parseFloat(big[1])} MB 的上传上限，没有上传。`;
+  });
+};
+new MutationObserver(chinese).observe(document.documentElement, {subtree: true, childList: true});
