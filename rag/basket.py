@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, replace
 
 from rag.errors import RagError
+from rag.period import plan_label
 from rag.records import Answer, Excerpt
 
 MAX_ITEMS = 200
@@ -59,6 +60,7 @@ class BasketItem:
     end: int
     note: str = ""
     pages: tuple[int, ...] = ()  # of the passage the excerpt lies in; () for an unpaged document
+    plan: str = ""  # "2025年计划" when the passage states a plan, not work done (rag.period.plan_label)
 
     @classmethod
     def from_excerpt(cls, excerpt: Excerpt, note: str = "") -> "BasketItem":
@@ -67,6 +69,7 @@ class BasketItem:
             text=excerpt.text, doc=chunk.doc, report_id=chunk.report_id, committee=chunk.committee,
             short_name=chunk.short_name, title=chunk.title, year=chunk.year, headings=chunk.headings,
             paragraph=chunk.paragraph, start=excerpt.start, end=excerpt.end, note=clean_note(note), pages=chunk.pages,
+            plan=plan_label(chunk),
         )
 
     @property
@@ -80,6 +83,7 @@ class BasketItem:
             "short_name": self.short_name, "title": self.title, "year": self.year, "headings": list(self.headings),
             "paragraph": self.paragraph, "start": self.start, "end": self.end, "note": self.note,
             "pages": list(self.pages),
+            "plan": self.plan,
         }
 
     @classmethod
@@ -103,7 +107,8 @@ class BasketItem:
             raise ValueError("basket item field 'pages' must be a list of integers")
         note = data.get("note", "")
         return cls(**{name: data[name] for name in fields}, year=year, headings=tuple(headings),
-                   note=clean_note(note if isinstance(note, str) else ""), pages=tuple(pages))
+                   note=clean_note(note if isinstance(note, str) else ""), pages=tuple(pages),
+                   plan=data["plan"] if isinstance(data.get("plan"), str) else "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,7 +55,9 @@ def draft_blocks(basket: Basket, simplified: bool = False) -> list[Block]:
             blocks.append(Block(entry.kind, entry.text))
         else:
             text = to_simplified(entry.text) if simplified else entry.text
-            blocks.append(Block(QUOTE, text, citation_line(entry), entry.note, text != entry.text))
+            # A plan is marked where the quote is sourced, so a target is never read as an achievement.
+            source = citation_line(entry) + (f"（{entry.plan}）" if entry.plan else "")
+            blocks.append(Block(QUOTE, text, source, entry.note, text != entry.text))
     return blocks
 
 

@@ -230,3 +230,19 @@ def test_undoing_a_clear_puts_the_cleared_draft_first_and_keeps_what_came_after(
     assert merged.entries[: len(draft.entries)] == draft.entries
     assert len(merged) == 4  # jinhu once
     assert [block.number for block in merged.own] == [1, 2, 3, 4] and merged.own[-1].text == "清空后写的"
+
+
+def test_a_quote_from_a_plan_says_so_in_the_basket_and_its_export(data_retriever):
+    """A 2025 target collected for a speech must not read as work done."""
+    from rag.draft import draft_text
+    from rag.records import Excerpt
+
+    chunks = list(data_retriever.index.chunks)
+    planned = next(c for c in chunks if c.doc == "jiangyan.txt" and "2025年工作安排" in c.headings)
+    done = next(c for c in chunks if c.doc == "jiangyan.txt" and "2024年工作回顾" in c.headings)
+    plan_item = BasketItem.from_excerpt(Excerpt(planned.text, planned.start, planned.end, planned))
+    done_item = BasketItem.from_excerpt(Excerpt(done.text, done.start, done.end, done))
+    assert plan_item.plan == "2025年计划" and done_item.plan == ""
+    assert BasketItem.from_dict(plan_item.to_dict()).plan == "2025年计划"
+    text = draft_text(Basket((done_item, plan_item)))
+    assert text.count("（2025年计划）") == 1

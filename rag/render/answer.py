@@ -12,7 +12,7 @@ from rag.period import plan_label
 from rag.records import Answer, Chunk, Quote
 from rag.render.basket import add_button
 from rag.render.markup import html_text as _h
-from rag.render.markup import markdown_text, notice_html, static_text
+from rag.render.markup import markdown_text, notice_html, plan_tag, static_text
 
 # Inline so it survives Gradio re-rendering the HTML; the text travels in data-copy, escaped
 # as an attribute, so no report text is ever spliced into JavaScript source.
@@ -182,14 +182,6 @@ def _card(chunk: Chunk, number: int, quotes: list[Quote] | tuple, related: bool 
         f"{_add_buttons(chunk, quotes)}</div>"
         "</article>"
     )
-
-
-def plan_tag(label: str) -> str:
-    """The "2025年计划" tag of a passage from a plan section (rag.period.plan_label), or "": the report's
-    year on a card says when it was written, this says that the passage is a plan, not work done."""
-    if not label:
-        return ""
-    return f'<span class="rag-plan" title="出自工作安排或谋划：是计划，不是已完成的工作">{_h(label)}</span>'
 
 
 def _add_buttons(chunk: Chunk, quotes) -> str:

@@ -7,7 +7,7 @@ from rag.cite import citation_line, report_label
 from rag.draft import CONVERTED_MARK, draft_text
 from rag.draft_word import font_notice
 from rag.render.markup import html_text as _h
-from rag.render.markup import markdown_text, notice_html
+from rag.render.markup import markdown_text, notice_html, plan_tag
 
 _EMPTY = (
     "素材篮是空的：在问答的来源卡片（包括“可能相关”的段落）或专题概览中点“加入素材篮”，"
@@ -47,7 +47,7 @@ def _quote_row(item: BasketItem, number: int, targets) -> str:
     return (
         f'<li class="rag-item rag-quote" data-key="{_h(item.key)}">'
         f'<div class="rag-card-head"><span class="rag-num">{number}.</span>'
-        f"{_h(report_label(item.short_name, item.title, item.year))}</div>"
+        f"{_h(report_label(item.short_name, item.title, item.year))}{plan_tag(item.plan)}</div>"
         f'<p class="rag-item-text">{_h(item.text)}</p>'
         f'<div class="rag-where">{_h(citation_line(item))}</div>'
         f'<textarea class="rag-note" placeholder="备注（可选，只给自己看，导出时列在出处下）" maxlength="{MAX_NOTE_CHARS}">'

@@ -34,3 +34,11 @@ def notice_html(message: str) -> str:
 def static_text(name: str) -> str:
     """A file of rag/render/static/ (CSS, JavaScript), as installed with the package."""
     return files("rag.render").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def plan_tag(label: str) -> str:
+    """The "2025年计划" tag of a passage from a plan section (rag.period.plan_label), or "": the report's
+    year on a card says when it was written, this says that the passage is a plan, not work done."""
+    if not label:
+        return ""
+    return f'<span class="rag-plan" title="出自工作安排或谋划：是计划，不是已完成的工作">{html_text(label)}</span>'

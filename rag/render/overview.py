@@ -12,7 +12,7 @@ from rag.cite import full_reference
 from rag.overview import Overview, Row
 from rag.period import plan_label
 from rag.records import Excerpt
-from rag.render.answer import plan_tag
+from rag.render.markup import plan_tag
 from rag.render.basket import add_button
 from rag.render.markup import html_text as _h
 from rag.render.markup import markdown_text, notice_html
