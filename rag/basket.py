@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from rag.chunk import item_headings
 from rag.errors import RagError
 from rag.period import plan_label
 from rag.records import Answer, Excerpt
@@ -64,7 +65,7 @@ class BasketItem:
 
     @classmethod
     def from_excerpt(cls, excerpt: Excerpt, note: str = "") -> "BasketItem":
-        chunk = excerpt.chunk
+        chunk = replace(excerpt.chunk, headings=item_headings(excerpt.chunk, excerpt.start))
         return cls(
             text=excerpt.text, doc=chunk.doc, report_id=chunk.report_id, committee=chunk.committee,
             short_name=chunk.short_name, title=chunk.title, year=chunk.year, headings=chunk.headings,

@@ -10,6 +10,7 @@ longer than the chunk size; each piece is then located in the paragraph so that
 from __future__ import annotations
 
 import hashlib
+import re
 
 from rag.config import Settings
 from rag.records import Chunk, Paragraph, Report
@@ -95,3 +96,19 @@ def _enumerator(paragraph: Paragraph, start: int) -> tuple[str, ...]:
 
 def _chunk_id(report_id: str, start: int, end: int, text: str) -> str:
     return hashlib.sha256(f"{report_id}\0{start}\0{end}\0{text}".encode()).hexdigest()[:16]
+
+
+_ITEM = re.compile(r"^[一二三四五六七八九十]是")
+
+
+def item_headings(chunk: Chunk, start: int) -> tuple[str, ...]:
+    """The chunk's headings, with the inline item ("三是…") that report offset `start` lies in.
+
+    A chunk is labelled with the item it starts in; a sentence further on may stand in the
+    next item of the same chunk, and its citation must name that one.
+    """
+    found = [m for m in ENUMERATOR.finditer(chunk.text) if chunk.start + m.start(1) <= start]
+    if not found:
+        return chunk.headings
+    outer = chunk.headings[:-1] if chunk.headings and _ITEM.match(chunk.headings[-1]) else chunk.headings
+    return outer + (found[-1].group(1),)

@@ -61,3 +61,19 @@ def test_every_chunk_names_committee_title_year_and_section():
         for chunk in chunks:
             assert chunk.committee == report.meta.committee and chunk.title and chunk.year
             assert chunk.paragraph >= 1
+
+
+def test_a_sentence_is_cited_with_the_inline_item_it_stands_in():
+    """A chunk holding 一是… and 二是…: a quote from the second item names 二是, not the item the chunk starts in."""
+    from rag.basket import BasketItem
+    from rag.chunk import item_headings
+    from rag.records import Chunk, Excerpt
+
+    text = "一是加强考核管理。每季度通报委员履职情况。二是委员知情明政。组织委员开展调查研究。"
+    chunk = Chunk("c", "r", "haian.txt", "政协海安市委员会", "海安市政协", "题目", 2023, "", ("委员工作", "一是加强考核管理"),
+                  3, 1000, 1000 + len(text), text)
+    second = text.index("组织委员")
+    assert item_headings(chunk, 1000 + second) == ("委员工作", "二是委员知情明政")
+    assert item_headings(chunk, 1000 + text.index("每季度")) == chunk.headings
+    item = BasketItem.from_excerpt(Excerpt("组织委员开展调查研究。", 1000 + second, 1000 + len(text), chunk))
+    assert item.headings[-1] == "二是委员知情明政"

@@ -4,6 +4,9 @@ answers are measured from outside through them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from rag.chunk import item_headings
 from rag.cite import full_reference
 from rag.overview import Overview
 from rag.period import plan_label
@@ -60,7 +63,7 @@ def answer_json(answer: Answer) -> dict:
                 "start": q.start,
                 "end": q.end,
                 "number": q.citation,
-                "citation": full_reference(chunks[q.citation]),
+                "citation": full_reference(replace(chunks[q.citation], headings=item_headings(chunks[q.citation], q.start))),
                 "page": chunks[q.citation].pages[0] if chunks[q.citation].pages else None,
             }
             for q in answer.quotes
