@@ -107,6 +107,9 @@ def test_every_tab_is_chinese_legible_and_fits_a_laptop_and_a_phone(small_app, b
         if viewport is LAPTOP:  # the answer and its first source, side by side, without scrolling
             assert page.evaluate("window.scrollY") == 0
             assert _in_view(page, '#chat [data-testid="bot"]') and _in_view(page, "#sources .rag-card")
+            # A passage from the report's 2025年工作安排 is a plan, and its card says so.
+            _ask(page, "姜堰区政协2025年在委员服务管理上有什么安排？")
+            assert "2025年计划" in page.inner_text("#sources .rag-card .rag-plan")
         english, violations = {}, {}
         for tab in TABS:
             _tab(page, tab)

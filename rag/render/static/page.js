@@ -33,6 +33,11 @@ const chinese = () => {
     if (text && text.nodeType === Node.TEXT_NODE && TITLES[text.data.trim()]) text.data = TITLES[text.data.trim()] + ' ';
   });
   document.querySelectorAll('button[data-testid="toast-close"][aria-label="Close"]').forEach((b) => b.setAttribute('aria-label', '关闭'));
+  // The chat scrolls once it is long: a keyboard user must be able to reach it (WCAG 2.1.1).
+  document.querySelectorAll('.bubble-wrap:not([tabindex])').forEach((wrap) => {
+    wrap.setAttribute('tabindex', '0');
+    wrap.setAttribute('aria-label', '对话记录');
+  });
   document.querySelectorAll('[data-testid="toast-text"]').forEach((box) => {
     const big = box.textContent.trim().match(TOO_BIG);
     if (big) box.textContent = `文件 ${big[2].replace(/"/g, '')} 超过 ${parseFloat(big[1])} MB 的上传上限，没有上传。`;
