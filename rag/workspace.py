@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 import shutil
 import tempfile
 import time
@@ -56,6 +57,37 @@ def user_message(exc: Exception) -> str:
         return str(exc)
     log.exception("internal error")
     return f"内部错误（{type(exc).__name__}），详情见服务器日志"
+
+
+# The readers' messages are English, for logs and the terminal; the app says the same in Chinese.
+_UPLOAD_REASONS = [
+    (re.compile(r"unsupported file type"), "不是可以读取的报告文件类型"),
+    (re.compile(r"([\d.]+) MB is over the (\d+) MB upload limit"), r"\1 MB，超过 \2 MB 的上传上限"),
+    (re.compile(r"the same file is already in the corpus as (.+)$"), r"同样的文件已在报告库中（\1）"),
+    (re.compile(r"no report text found"), "没有读到报告正文（只有标题或页眉页脚）"),
+    (re.compile(r"binary content"), "不是文本文件（含二进制内容）"),
+    (re.compile(r"empty file"), "文件是空的"),
+    (re.compile(r"password-protected"), "PDF 设有打开密码，请另存一份不加密的副本再上传"),
+    (re.compile(r"encrypted"), "PDF 已加密，无法打开"),
+    (re.compile(r"not a valid PDF"), "不是有效的 PDF 文件"),
+    (re.compile(r"not a valid \.docx? file"), "不是有效的 Word 文件"),
+    (re.compile(r"not parseable as HTML"), "不是有效的网页文件"),
+    (re.compile(r"not a readable image"), "不是可以读取的图片"),
+    (re.compile(r"OCR failed|needs PyMuPDF|rapidocr"), "扫描件的文字识别（OCR）失败"),
+    (re.compile(r"LibreOffice"), "Word 97–2003 文件转换失败（需要 LibreOffice）"),
+    (re.compile(r"cannot be read"), "无法读取"),
+]
+
+
+def upload_message(exc: Exception) -> str:
+    """Why an upload failed, in Chinese: "名称：原因"; a message not in the table is shown as it is."""
+    message = user_message(exc)
+    name, _, reason = message.partition(": ")
+    for pattern, chinese in _UPLOAD_REASONS:
+        found = pattern.search(reason)
+        if found:
+            return f"{Path(name).name}：{found.expand(chinese)}"
+    return message
 
 
 def offer(offered: Offered | None, excerpts: Iterable[Excerpt]) -> Offered:

@@ -266,3 +266,17 @@ def test_an_upload_that_fails_to_index_leaves_corpus_and_reports_toml_as_they_we
         workspace.add_upload(helper, blob)
     assert {p.name: p.read_bytes() for p in corpus.iterdir() if p.is_file()} == before
     assert not any(p.name.startswith(".upload-") for p in index.iterdir())
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "文件是空的"),
+    (b"\x00\x01binary" * 50, "不是文本文件（含二进制内容）"),
+    (b"%PDF-1.4 broken", "不是有效的 PDF 文件"),
+])
+def test_an_upload_refused_says_why_in_chinese(data_assistant, tmp_path, content, reason):
+    suffix = ".pdf" if content.startswith(b"%PDF") else ".txt"
+    bad = tmp_path / f"报告{suffix}"
+    bad.write_bytes(content)
+    with pytest.raises(Exception) as refused:
+        workspace.read_upload(data_assistant, bad)
+    assert workspace.upload_message(refused.value) == f"{bad.name}：{reason}"
