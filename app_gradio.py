@@ -10,7 +10,7 @@ finder and two committees side by side; rag.overview). A fourth, 使用说明, i
 
 Environment: RAG_CORPUS (corpus), RAG_INDEX (index, built on first start if missing or stale),
 RAG_EMBEDDER (as for the CLI), RAG_GENERATOR (a language model, see rag.generate; default none), RAG_HOST (127.0.0.1), RAG_PORT (7860), RAG_CONCURRENCY (answers in parallel, default 16: bench/README.md "Concurrent users"), RAG_USER/RAG_PASSWORD (login; required when RAG_HOST is
-not a loopback address), RAG_BASKET_SECRET (key of the basket in the browser's localStorage;
+not a loopback address), RAG_API_KEY (a key for the HTTP API besides the password; rag.api.guard), RAG_BASKET_SECRET (key of the basket in the browser's localStorage;
 see `build_ui`).
 """
 
@@ -29,7 +29,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from rag import render, workspace
+from rag import api, render, workspace
 from rag.assistant import Assistant
 from rag.basket import HEADING, OWN_TEXT, Basket
 from rag.errors import RagError
@@ -44,7 +44,7 @@ EXAMPLES = [
     "海安市政协开展了多少次“云协商”活动？",
 ]
 REFRESH_EVERY_S = 10  # how often an open page asks whether an upload changed the index (see `_wire_refresh`)
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOOPBACK = api.LOOPBACK
 THEME_EXAMPLES = ["提案", "协商议事", "委员履职", "社情民意", "列出所有报告中关于提案的数字"]
 BASKET_STORAGE_KEY = "rag-basket-v1"
 # Gradio 6 moved css (and the API link switch) from Blocks() to launch().
@@ -241,7 +241,7 @@ def _wire_upload(assistant: Assistant, qa: SimpleNamespace, overview: SimpleName
         try:
             guess = workspace.read_upload(assistant, Path(path))
         except Exception as exc:
-            return (render.upload_failed_markdown(workspace.user_message(exc)), None, gr.Group(visible=False), {}) + (gr.skip(),) * 5
+            return (render.upload_failed_markdown(workspace.upload_message(exc)), None, gr.Group(visible=False), {}) + (gr.skip(),) * 5
         fields = (guess.committee, guess.short_name, guess.year, guess.title, guess.kind)
         pending = {"path": path, "name": Path(path).name, "guess": workspace.meta_json(guess)}
         return (render.upload_read_markdown(Path(path).name), None, gr.Group(visible=True), pending, *fields)
@@ -253,7 +253,7 @@ def _wire_upload(assistant: Assistant, qa: SimpleNamespace, overview: SimpleName
             identity = workspace.confirmed_identity(workspace.meta_from_json(pending["guess"]), committee, short_name, year, title, kind)
             added = workspace.add_upload(assistant, Path(pending["path"]), identity)
         except Exception as exc:
-            return (render.upload_failed_markdown(workspace.user_message(exc)),) + (gr.skip(),) * 9
+            return (render.upload_failed_markdown(workspace.upload_message(exc)),) + (gr.skip(),) * 9
         added_line = render.upload_added_markdown(added.name, list(added.reports), added.passages)
         return added_line, gr.Group(visible=False), {}, *_index_views(assistant), None
 
@@ -415,27 +415,53 @@ def login(host: str) -> tuple[str, str] | None:
 
 
 def main() -> None:
+    """Serve the chat app and its HTTP API (rag.api) on one port: a FastAPI app holding the API's
+    routes, with this Gradio app mounted at "/" (gr.mount_gradio_app), run by uvicorn (rag.api.serve).
+
+    Why so: mounting is Gradio's documented way to live beside other routes, and leaves Gradio's own
+    app (its paths, queue, login and upload limit) as launch() made it, so browsers and gradio_client
+    see no change; the API gets FastAPI's request models, its OpenAPI page at /docs and its own
+    error shape. One process holds one Assistant, so an upload through either is seen by both; one
+    port is one address to open and to protect. uvicorn is run directly rather than by launch() so
+    that the port answers (503, "索引正在建立") while the index is being built at start.
+    """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     host = os.environ.get("RAG_HOST", "127.0.0.1")
     port = int(os.environ.get("RAG_PORT", "7860"))
-    auth = login(host)
-    try:
-        assistant = open_assistant()
+    try:  # before anything is built or bound: the API must not reach a network unguarded
+        keys = api.required_keys(host, os.environ.get("RAG_API_KEY", ""), os.environ.get("RAG_PASSWORD", ""))
     except RagError as exc:
         raise SystemExit(f"error: {exc}") from None
-    demo = build_ui(assistant)
+    auth = login(host)
+
+    def opening():
+        assistant = open_assistant()
+        app = _with_ui(api.create_app(assistant, keys), build_ui(assistant), auth, host, port)
+        log.info("serving the app on http://%s:%d/ and its API beside it (documented at /docs)", host, port)
+        return app
+
+    try:
+        api.serve(opening, host, port)
+    except RagError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def _with_ui(app, demo: gr.Blocks, auth: tuple[str, str] | None, host: str, port: int):
+    """`app` with `demo` mounted at "/", with the options launch() used to be given."""
     from starlette.middleware import Middleware
 
+    mount = inspect.signature(gr.mount_gradio_app).parameters
     options = dict(server_name=host, server_port=port, ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES, auth=auth,
-                   app_kwargs={"middleware": [Middleware(render.FirstScript)]})  # Gradio's strings in Chinese
-    if "css" in _LAUNCH_OPTIONS:
+                   show_error=False, app_kwargs={"middleware": [Middleware(render.FirstScript)]})  # Gradio's strings in Chinese
+    if "css" in mount:
         options["css"] = render.APP_CSS
-    if "show_api" in _LAUNCH_OPTIONS:  # Gradio 5; Gradio 6 hides the API link through footer_links
+    if "show_api" in mount:  # Gradio 5; Gradio 6 hides the API link through footer_links
         options["show_api"] = False
-    elif "footer_links" in _LAUNCH_OPTIONS:  # no footer: its settings page is in English
+    elif "footer_links" in mount:  # no footer: its settings page is in English
         options["footer_links"] = []
-    demo.queue(default_concurrency_limit=int(os.environ.get("RAG_CONCURRENCY", "16"))).launch(**options)
+    demo.queue(default_concurrency_limit=int(os.environ.get("RAG_CONCURRENCY", "16")))
+    return gr.mount_gradio_app(app, demo, path="/", **options)
 
 
 if __name__ == "__main__":

@@ -218,3 +218,19 @@ def test_add_refuses_a_different_file_of_the_same_name(capsys, data_workspace, t
     code, _, err = run(capsys, "add", str(tmp_path / "jiangyan.txt"), "--corpus", str(corpus), "--index", str(index))
     assert code == 1 and "different file of that name" in err and err.count("\n") == 1
     assert snapshot(corpus) == before
+
+
+def test_overview_prints_the_table_the_figures_and_json(capsys, data_index):
+    where = ("--index", str(data_index), "--corpus", str(REPO / "tests" / "data"))
+    code, out, _ = run(capsys, "overview", "提案", "--committee", "金湖县政协", *where)
+    assert code == 0 and out.startswith("专题概览 · 提案") and "金湖县政协《" in out
+    assert "提案立案159件" in out and "\n来源：\n[1] 政协淮安市金湖县委员会《" in out and "洪泽区政协" not in out
+    code, out, _ = run(capsys, "overview", "列出所有报告中关于提案的数字", "--json", *where)
+    table = json.loads(out)
+    assert code == 0 and table["kind"] == "figures" and len(table["rows"]) >= 5
+    jinhu = next(row for row in table["rows"] if row["short_name"] == "金湖县政协")
+    figure = jinhu["figures"][0]
+    source = (REPO / "tests" / "data" / figure["doc"]).read_text(encoding="utf-8")
+    assert source[figure["start"] : figure["end"]] == figure["text"] and figure["plan"] == ""
+    code, _, err = run(capsys, "overview", "提案", "--compare", "--committee", "金湖县政协", *where)
+    assert code == 1 and "两个政协" in err

@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI, Request
 
 from rag.api import chat, errors, routes
 from rag.api.errors import ApiError
-from rag.api.guard import BearerKey
+from rag.api.guard import BearerKey, BodyLimit
 from rag.assistant import Assistant
 
 DESCRIPTION = """Cited answers over CPPCC work reports (政协工作报告). Every sentence of an answer is quoted
@@ -31,6 +31,7 @@ def create_app(assistant: Assistant, keys: tuple[str, ...] = ()) -> FastAPI:
     """The API over `assistant`; `keys` (rag.api.guard.required_keys): those a request may bear, none for an open API."""
     app = _fastapi(title="政协报告问答 API", description=DESCRIPTION, version="1", redoc_url=None)
     errors.install(app)
+    app.add_middleware(BodyLimit)
     key = [Depends(BearerKey(keys))]
     app.include_router(chat.router(assistant), dependencies=key)
     app.include_router(routes.router(assistant), dependencies=key)

@@ -30,7 +30,6 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.api.errors import ApiError
-from rag.api.guard import MAX_JSON_BYTES
 from rag.api.routes import MAX_PREVIOUS, Filters, where_of
 from rag.assistant import Assistant
 from rag.errors import BadQuestion
@@ -62,7 +61,7 @@ class ChatRequest(BaseModel):
 
 
 def router(assistant: Assistant) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["OpenAI-compatible"], max_body_size=MAX_JSON_BYTES)
+    api = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
 
     @api.get("/models")
     def models() -> dict:

@@ -13,7 +13,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from rag.api.guard import too_large_message
 from rag.errors import BadDocument, IndexCorrupt, IndexNotFound, ManifestMismatch, RagError
 from rag.workspace import user_message
 
@@ -26,7 +25,7 @@ TYPES = {
     405: "invalid_request_error",
     413: "request_too_large",
     415: "unsupported_media_type",
-    422: "unreadable_document",
+    422: "invalid_document",
     500: "server_error",
     503: "service_unavailable",
 }
@@ -76,8 +75,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http(request: Request, exc: HTTPException) -> JSONResponse:
         message = {404: f"没有这个地址：{request.url.path}（接口列表见 /docs）",
-                   405: f"{request.url.path} 不接受 {request.method} 请求（见 /docs）",
-                   413: too_large_message(request.url.path)}.get(exc.status_code, str(exc.detail))
+                   405: f"{request.url.path} 不接受 {request.method} 请求（见 /docs）"}.get(exc.status_code, str(exc.detail))
         return error_response(exc.status_code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel, Field
 
 from rag.api.errors import ApiError
-from rag.api.guard import MAX_FORM_BYTES, MAX_JSON_BYTES, UPLOAD_PATH, too_large_message
+from rag.api.guard import UPLOAD_PATH, too_large_message
 from rag.assistant import Assistant
 from rag.errors import BadDocument, RagError
 from rag.readers import SUPPORTED_SUFFIXES
@@ -22,7 +22,7 @@ from rag.render import upload_formats
 from rag.render.data import answer_json, overview_json, report_json, search_json
 from rag.retrieve import check_question
 from rag.uploads import MAX_UPLOAD_BYTES, safe_file_name
-from rag.workspace import add_upload, confirmed_identity, overview_for, read_upload
+from rag.workspace import add_upload, confirmed_identity, overview_for, read_upload, upload_message
 
 MAX_TOP_K = 50
 MAX_PREVIOUS = 20  # a follow-up refers to the last few questions; older ones are not read
@@ -64,7 +64,7 @@ def where_of(assistant: Assistant, filters: Filters) -> SearchFilter:
 
 
 def router(assistant: Assistant) -> APIRouter:
-    api = APIRouter(prefix="/api", tags=["library"], max_body_size=MAX_JSON_BYTES)
+    api = APIRouter(prefix="/api", tags=["library"])
 
     @api.post("/search")
     def search(request: SearchRequest) -> dict:
@@ -93,10 +93,10 @@ def router(assistant: Assistant) -> APIRouter:
                  compare: bool = False) -> dict:
         """A theme across the reports, as `rag overview --json` prints it: the table; with `figures` every
         sentence with a figure; with `compare` two `committee`s side by side."""
-        topics = assistant.topics()
-        return overview_json(overview_for(topics, check_question(theme), committee, figures, compare))
+        theme = check_question(theme) if theme.strip() else theme  # the length limit; an empty one is overview_for's to name
+        return overview_json(overview_for(assistant.topics(), theme, committee, figures, compare))
 
-    api.post("/reports", status_code=201, max_body_size=MAX_FORM_BYTES)(_uploader(assistant))
+    api.post("/reports", status_code=201)(_uploader(assistant))
     return api
 
 
@@ -118,15 +118,17 @@ def _uploader(assistant: Assistant):
         with tempfile.TemporaryDirectory(prefix="rag-api-upload-") as scratch:
             path = Path(scratch) / safe_file_name(name)  # a bare name: nothing lands outside this folder, or corpus/
             _save(file, path)
-            guess = read_upload(assistant, path)
             given = {"committee": committee, "short_name": short_name, "year": year, "title": title, "kind": kind}
-            fields = {k: getattr(guess, k) if v is None or v == "" else v for k, v in given.items()}
-            identity = confirmed_identity(guess, **fields)
+            try:  # a RagError of confirmed_identity (an empty title, a year that is no year) goes on: a 400
+                guess = read_upload(assistant, path)
+                identity = confirmed_identity(guess, **{k: getattr(guess, k) if v in (None, "") else v for k, v in given.items()})
+            except BadDocument as exc:  # no report: said as the app says it
+                raise ApiError(422, upload_message(exc)) from None
             try:
                 added = add_upload(assistant, path, identity)
-            except BadDocument:
-                raise
-            except RagError as exc:  # the server could not write: not the caller's to fix
+            except BadDocument as exc:  # unreadable, or the same file already in
+                raise ApiError(422, upload_message(exc)) from None
+            except RagError as exc:  # the server could not write (a full disk): not the caller's to fix
                 raise ApiError(500, str(exc)) from None
         return {"file": added.name, "reports": [report_json(meta) for meta in added.reports], "passages": added.passages}
 
