@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up on first use, then runs the whole test suite (about 3.5 minutes on 2 cores).
+# Sets up on first use, then runs the whole test suite (about 6 minutes on 2 cores).
 # `bash test.sh -m "not slow"` runs only the unit tests on tests/data (under a minute).
 set -euo pipefail
 cd "$(dirname "$0")"
