@@ -35,7 +35,8 @@ from PIL import Image, ImageFilter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # make_documents, when imported from bench/ or tests/
 DPI = 110
-FULL_WIDTH_PARAGRAPHS = 5  # of tests/data/jiangyan.txt: title, two headings, two paragraphs with ", ; ( )"
+FULL_WIDTH_PARAGRAPHS = 5
+TRADITIONAL_PARAGRAPHS = 4  # of tests/data/zhenjiang.txt: on A5, a page and a few lines  # of tests/data/jiangyan.txt: title, two headings, two paragraphs with ", ; ( )"
 
 
 def print_pdf(source: Path, out: Path, metadata: Path, paper: str = "A4") -> Path:
@@ -164,7 +165,20 @@ def make_small(out_dir: Path) -> list[Path]:
         photo_path = out_dir / "jinhu_hongze_photo.png"
         photo(pages[0], rng).save(photo_path, optimize=True)
         made.append(photo_path)
-    return made
+    return made + [make_traditional(out_dir)]
+
+
+def make_traditional(out_dir: Path) -> Path:
+    """The last paragraphs of the Traditional report scanned on A5: a full page, then a short
+    one that holds little to tell its script by."""
+    data = ROOT / "tests" / "data"
+    with tempfile.TemporaryDirectory() as tmp:
+        paragraphs = [line for line in (data / "zhenjiang.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+        source = Path(tmp) / "zhenjiang_tail.txt"
+        source.write_text("\n".join(paragraphs[-TRADITIONAL_PARAGRAPHS:]) + "\n", encoding="utf-8")
+        printed = print_pdf(source, Path(tmp) / "zhenjiang_tail.pdf", data / "reports.toml", "A5")
+        rng = _rng(source.name)
+        return save_pdf([scan(page, rng) for page in render(printed)], out_dir / "zhenjiang_tail.pdf")
 
 
 def make_corpus(corpus: Path, out_dir: Path) -> list[Path]:

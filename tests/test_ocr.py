@@ -1,6 +1,6 @@
 """Scans and photos read by OCR (rag.readers.ocr), on tests/files/scans/ from scripts/make_scans.py --small.
 
-Four pages and a short one are OCR'd in all, each once (the upside-down one twice, and the short
+Four pages, a short one and a Traditional A5 page are OCR'd in all, each once (the upside-down one twice, and the short
 one again in the PyMuPDF lock test's own cache): the tests of this file share one cache. The rules that set OCR's misreadings right (rag.readers.ocr_lines,
 rag.readers.ocr_decode) are also tried on boxes and scores made here, as the engine gives them.
 """
@@ -19,6 +19,7 @@ from rag.readers import read_document
 from rag.readers.ocr import ocr_pdf_pages
 from rag.readers.ocr_decode import Decoder
 from rag.readers.ocr_lines import Box, as_printed
+from rag.readers.ocr_script import in_document_script
 from rag.readers.pdf import PYMUPDF_LOCK
 
 REPO = Path(__file__).resolve().parent.parent
@@ -264,3 +265,42 @@ def test_pages_are_rendered_under_the_pymupdf_lock(tmp_path, monkeypatch):
         assert worker.is_alive() and not read
     worker.join(timeout=120)
     assert len(read) == 1 and read[0].lines
+
+
+def _read_with_gap(*runs: tuple) -> Box:
+    """A printed line whose "_" the recogniser dropped: its place stays empty, as a gap of one character."""
+    box = _printed(*runs)
+    kept = [i for i, char in enumerate(box.text) if char != "_"]
+    return Box(box.corners, "".join(box.text[i] for i in kept), box.score, tuple(box.places[i] for i in kept))
+
+
+def test_a_traditional_document_is_written_in_traditional_characters_as_printed():
+    """What the recogniser read as Simplified goes back to Traditional over the whole document, a
+    short last page too; characters that Traditional text also writes (周, 干) stay as read."""
+    page = [_printed(("鎮江市政協堅持守正創新,推进19个創新项目,每周實干", 1))]
+    last = [_printed(("编辑:薛海春", 1))]  # nothing on it says Traditional
+    [[first], [edited]] = in_document_script([page, last])
+    assert first.text == "鎮江市政協堅持守正創新,推進19個創新項目,每周實干"
+    assert edited.text == "編輯:薛海春"
+
+
+def test_a_simplified_document_stays_as_read():
+    pages = [[_printed(("镇江市政协坚持守正创新,推进19个创新项目", 1))], [_printed(("编辑:薛海春", 1))]]
+    assert in_document_script(pages) == pages
+
+
+def test_a_character_dropped_on_a_traditional_page_is_filled_where_the_words_agree():
+    """PP-OCRv4 cannot read 議; it leaves a gap of one character between the two it read."""
+    doubtful = _read_with_gap(("開展委員_會", 1))  # 委員?會: no character is clearly likeliest
+    [[filled, left]] = in_document_script([[_read_with_gap(("鎮江市政協開展協商_事活動", 1)), doubtful]])
+    assert filled.text == "鎮江市政協開展協商議事活動"
+    assert left.text == "開展委員會"
+    assert len(filled.places) == len(filled.text) and list(filled.places) == sorted(filled.places)
+
+
+def test_a_traditional_scan_reads_as_traditional():
+    """The last paragraphs of the Traditional report on one A5 page; its running head and foot dropped."""
+    truth = "\n".join([line for line in (DATA / "zhenjiang.txt").read_text(encoding="utf-8").splitlines() if line.strip()][-4:])
+    document = read_document(SCANS / "zhenjiang_tail.pdf")
+    assert "編輯:薛海春" in document.text
+    assert char_accuracy(document.text, truth) >= 0.95

@@ -3,13 +3,12 @@
 The boxes come as quadrilaterals in no particular order; a scan may be turned by a degree,
 and RapidOCR splits a line at a wide space. What the recogniser is known to get wrong and can be
 told from the page itself is corrected here: punctuation written in the other width than it is
-printed in, Traditional characters read as Simplified ones, and quotation marks turned the wrong
-way round.
+printed in, and quotation marks turned the wrong way round (a Traditional page's characters:
+rag.readers.ocr_script).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import statistics
@@ -51,22 +50,6 @@ _NARROW_EMS = 0.7
 _SURELY_NARROW, _SURELY_WIDE = 0.45, 0.85
 _HABIT = 0.8  # share of the page's surely measured marks that makes its habit, three at least
 _DOUBLE_DASH_EMS = 1.6  # "——" is two ems wide; read as one "一", which is one
-
-
-def in_page_script(boxes: list[Box]) -> list[Box]:
-    """On a page printed in Traditional characters, what was read as Simplified turned back (镇 -> 鎮).
-
-    The recogniser knows few Traditional characters and reads the others as their Simplified
-    forms or drops them; a page is Traditional when the Traditional-only characters read on it
-    outnumber the Simplified-only ones (on a Simplified page there are none).
-    """
-    to_simplified, to_traditional = _opencc("t2s"), _opencc("s2t")
-    chars = "".join(box.text for box in boxes)
-    traditional = sum(1 for char in chars if to_simplified.convert(char) != char)
-    simplified = sum(1 for char in chars if to_traditional.convert(char) != char)
-    if traditional <= simplified:
-        return boxes
-    return [Box(box.corners, to_traditional.convert(box.text), box.score) for box in boxes]
 
 
 def as_printed(boxes: list[Box]) -> list[Box]:
@@ -169,13 +152,6 @@ def _solid(char: str) -> bool:
 
 def _ems(char: str) -> float:
     return 1.0 if unicodedata.east_asian_width(char) in "WF" else 0.55
-
-
-@functools.cache
-def _opencc(config: str):
-    import opencc
-
-    return opencc.OpenCC(config)
 
 
 def page_lines(boxes: list[Box], centre: tuple[float, float]) -> list[Line]:

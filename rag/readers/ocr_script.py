@@ -1,0 +1,175 @@
+"""Traditional pages read by a recogniser that knows mostly Simplified characters.
+
+PP-OCRv4's dictionary of 6,625 characters holds the Simplified ones and a few hundred
+Traditional ones. On a page printed in Traditional characters it reads a Traditional character
+it lacks as the Simplified form (鎮 -> 镇) or, as often, drops it, leaving a gap of one
+character between the two it read (協商[議]政). Both are set right here, for the whole document
+at once (a last page of two lines says little of its script):
+
+- The document is Traditional when the Traditional-only characters read in it outnumber the
+  Simplified-only ones; on a Simplified page there are none.
+- A gap of about one character's advance between two characters read on a line (the recogniser
+  says where along the line it read each) is filled from a lexicon: jieba's dictionary of
+  350,000 words with their frequencies. The candidates are the characters whose Traditional form
+  the recogniser cannot read (only those can vanish this way); the one the words on both sides
+  make likeliest is taken when it is clearly the likeliest, else the gap is left.
+- What was read is turned into Traditional characters by OpenCC, phrase by phrase, with the
+  Taiwan standard forms (眾, 群, 裡: what Traditional documents use, not OpenCC's own 衆, 羣, 裏).
+  A character read as itself and valid in Traditional text too (周, 干, 于, 系) is kept: the
+  page printed what was read, though OpenCC writes 週 for 周 in "每周".
+
+Measured on three Traditional scans (bench/ocr.py's of corpus/004, and two reports turned into
+Traditional by OpenCC and scanned the same way, written after the rules): see bench/README.md.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from pathlib import Path
+
+from rag.readers.ocr_lines import Box, _ideograph, _ideograph_advance
+
+# Where two characters were read this many of the line's character advances apart, or more,
+# one was dropped between them (read side by side they are 1.0 apart; on bench/ocr.py's scans
+# every dropped character left 1.67-2.4).
+GAP_EMS = 1.5
+# A gap this wide or wider held more than one character, or a space: left alone.
+WIDE_GAP_EMS = 2.6
+# The likeliest filler must be this many times as likely as the next one.
+CLEAR_LEAD = 2.0
+SMOOTHING = 0.001
+
+
+def in_document_script(pages: list[list[Box]]) -> list[list[Box]]:
+    """Each page's boxes, with a Traditional document's dropped characters filled and its
+    Simplified readings turned back; a Simplified document as it was read."""
+    chars = "".join(box.text for boxes in pages for box in boxes)
+    traditional = sum(1 for char in chars if _to_simplified(char) != char)
+    simplified = sum(1 for char in chars if _to_traditional(char) != char and not _also_traditional(char))
+    if traditional <= simplified:
+        return pages
+    return [[_traditional_box(box) for box in boxes] for boxes in pages]
+
+
+def _traditional_box(box: Box) -> Box:
+    text, places = _filled(box.text, box.places)
+    converted = _opencc("s2tw").convert(text)
+    if len(converted) != len(text):
+        return Box(box.corners, converted, box.score)
+    kept = "".join(read if _also_traditional(read) else new for read, new in zip(text, converted))
+    return Box(box.corners, kept, box.score, places)
+
+
+def _filled(text: str, places: tuple[float, ...]) -> tuple[str, tuple[float, ...]]:
+    """`text` with a character put into each one-character gap the lexicon can fill."""
+    em = _ideograph_advance(text, places)
+    if em is None:
+        return text, places
+    chars, at = list(text), list(places)
+    for i in reversed(range(len(text) - 1)):
+        step = (places[i + 1] - places[i]) / em
+        if not GAP_EMS <= step < WIDE_GAP_EMS or not (_ideograph(text[i]) or _ideograph(text[i + 1])):
+            continue
+        # A digit or mark beside the gap says nothing of the word: the other side decides ("建[議]156條").
+        before = _simplified(text[max(0, i - 1) : i + 1]) if _ideograph(text[i]) else ""
+        after = _simplified(text[i + 1 : i + 3]) if _ideograph(text[i + 1]) else ""
+        filler = best_filler(before, after)
+        if filler:
+            chars.insert(i + 1, filler)
+            at.insert(i + 1, (places[i] + places[i + 1]) / 2)
+    return "".join(chars), tuple(at)
+
+
+def best_filler(before: str, after: str) -> str | None:
+    """The character that most likely stood between `before` and `after` (Simplified text read
+    either side of a gap), among those whose Traditional form the recogniser cannot read; None
+    when none is clearly likeliest.
+
+    A character bigram model of jieba's words: P(x | the character before) times P(the character
+    after | x), with the two characters before and after counted double where words hold them.
+    """
+    ranked = sorted(((_fit(before, char, after), char) for char in _vanishing()), reverse=True)[:2]
+    if not ranked or ranked[0][0] <= 0 or ranked[0][0] < CLEAR_LEAD * ranked[1][0]:
+        return None
+    return ranked[0][1]
+
+
+def _fit(before: str, char: str, after: str) -> float:
+    """How well `char` fits between `before` and `after`: 0 unless words hold it beside both."""
+    counts = _counts()
+    total = counts.get(char, 0)
+    if not total:
+        return 0.0
+    left = counts.get(before[-1:] + char, 0) + counts.get(before[-2:] + char, 0) if before else 0
+    right = counts.get(char + after[:1], 0) + counts.get(char + after[:2], 0) if after else 0
+    # A side that no word attests still lets the other decide, at the character's share of it.
+    return (left + SMOOTHING * total) * (right + SMOOTHING * total) / total
+
+
+@functools.cache
+def _counts() -> dict[str, float]:
+    """Each character that can vanish, with the one or two characters before it and after it in
+    jieba's words, counted by the frequency of the words."""
+    import jieba
+
+    vanishing = _vanishing()
+    counts: dict[str, float] = defaultdict(float)
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lexicon:
+        for line in lexicon:
+            word, count, *_ = line.split()
+            count = float(count)
+            for i, char in enumerate(word):
+                if char in vanishing:  # only the n-grams `_fit` asks for
+                    for gram in {char, word[max(0, i - 2) : i + 1], word[max(0, i - 1) : i + 1], word[i : i + 2], word[i : i + 3]}:
+                        counts[gram] += count
+    return dict(counts)
+
+
+@functools.cache
+def _vanishing() -> frozenset[str]:
+    """Simplified characters whose Traditional form is missing from the recogniser's dictionary."""
+    known = recogniser_characters()
+    import jieba
+
+    chars = set(Path(jieba.__file__).parent.joinpath("dict.txt").read_text(encoding="utf-8")) - set(" \n0123456789")
+    return frozenset(c for c in chars if _ideograph(c) and (t := _to_traditional(c)) != c and t not in known)
+
+
+@functools.cache
+def recogniser_characters() -> frozenset[str]:
+    """The characters PP-OCRv4's recogniser can write: its dictionary, kept in the model's metadata."""
+    import onnxruntime
+    import rapidocr_onnxruntime
+
+    model = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
+    session = onnxruntime.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    return frozenset(session.get_modelmeta().custom_metadata_map["character"].splitlines())
+
+
+def _also_traditional(char: str) -> bool:
+    """Whether `char` is written in Traditional text too (周, 干, 于, but not 镇): Big5 has it."""
+    try:
+        char.encode("big5")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _to_simplified(char: str) -> str:
+    return _opencc("t2s").convert(char)
+
+
+def _to_traditional(char: str) -> str:
+    return _opencc("s2tw").convert(char)
+
+
+@functools.cache
+def _opencc(config: str):
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def _simplified(text: str) -> str:
+    return "".join(map(_to_simplified, text))
