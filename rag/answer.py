@@ -44,7 +44,7 @@ RELATED = "相关内容，未直接回答"
 NOT_FOUND = "报告未提及"
 MAX_SENTENCES = 3
 MAX_COMMITTEES = 12  # a cross-committee question over more committees than this gets lines from the joint hits only
-_SCOPE_DEPTH = 6  # passages searched in each committee's reports for its line
+_SCOPE_DEPTH = 8  # passages searched in each committee's reports for its line
 _ACROSS = re.compile(r"各地|各个|各县|各市|各区|各家|哪些地方|哪些政协|哪几个|分别|对比|比较|各政协|都有|都在|each|every|which committees", re.I)
 # The least share of a question's term weight the chosen sentence must hold to count as an
 # answer. Swept on eval/questions.jsonl (186 questions) with `rag ask --jsonl`: 0 declined 82%

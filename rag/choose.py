@@ -33,7 +33,10 @@ _RANK_WEIGHT = 0.15
 
 _PLAN_TO = re.compile(r"\b(?:plan|plans|planned|planning|intends?|aims?) to\b", re.I)
 _YEAR_TERM = re.compile(r"(?:19|20)\d\d年?")
-Terms = list[tuple[tuple[str, ...], float]]  # (alternatives, weight)
+Terms = list[tuple[tuple[str, ...], float, bool]]  # (alternatives, weight, the first is the asker's own word)
+# A sentence that holds the asker's own word ("读书") matches closer than one holding only the
+# reports' wording the register gives for it ("学习"): that counts for this share of the term.
+_REWORDED_SHARE = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +59,11 @@ def question_terms(question: str, names: tuple[str, ...], idf: Callable[[str], f
     for name in sorted(names, key=len, reverse=True):
         normalized = normalized.replace(normalize(name), " ")
     groups: list[tuple[str, ...]] = []
+    reworded: set[tuple[str, ...]] = set()
     for everyday, official in official_wording(normalized):
         normalized = normalized.replace(everyday, " ")
         groups.append((everyday, *official))
+        reworded.add(groups[-1])
     if is_mostly_english(normalized):
         # "Duji District CPPCC": 区 and 政协 are in every sentence of the committee's report.
         # "plans to build" says when, like "will build" (rag.period weighs it), not what: as a
@@ -76,7 +81,7 @@ def question_terms(question: str, names: tuple[str, ...], idf: Callable[[str], f
     terms: dict[tuple[str, ...], float] = {}
     for group in groups:
         terms[group] = max(min(len(t), 4) * idf(t) for t in group)
-    return list(terms.items())
+    return [(group, weight, group in reworded) for group, weight in terms.items()]
 
 
 def candidates(hits: tuple[Hit, ...], terms: Terms, asked: Asked) -> list[Candidate]:
@@ -84,7 +89,7 @@ def candidates(hits: tuple[Hit, ...], terms: Terms, asked: Asked) -> list[Candid
 
 
 def _sentences(hit: Hit, rank: int, terms: Terms, asked: Asked):
-    total = sum(w for _, w in terms) or 1.0
+    total = sum(w for _, w, _ in terms) or 1.0
     period = period_of(hit.chunk)
     heading = normalize(" ".join(hit.chunk.headings))
     for at, until in sentence_spans(hit.chunk.text):
@@ -93,10 +98,10 @@ def _sentences(hit: Hit, rank: int, terms: Terms, asked: Asked):
             continue
         start = hit.chunk.start + at
         normalized = normalize(text)
-        coverage = sum(w for group, w in terms if any(t in normalized for t in group)) / total
+        coverage = sum(w * _held(group, own, normalized) for group, w, own in terms) / total
         # The section a sentence stands under says what it is about ("精心搭建“两大平台”"):
         # a term only its heading holds counts for part.
-        under = sum(w for group, w in terms if not any(t in normalized for t in group) and any(t in heading for t in group))
+        under = sum(w for group, w, _ in terms if not any(t in normalized for t in group) and any(t in heading for t in group))
         fit = fits(text, asked)
         in_period = _in_period(normalized, period, asked)
         score = coverage + _HEADING_WEIGHT * under / total + _RANK_WEIGHT / (rank + 1) + _FIT_WEIGHT * fit
@@ -109,6 +114,13 @@ def _sentences(hit: Hit, rank: int, terms: Terms, asked: Asked):
         elif asked.plan and period.plan:
             score += _PERIOD_BONUS  # "计划…" prefers the plan part, but a result may still answer it
         yield Candidate(rank, start, start + len(text), text, score, coverage, fit, in_period, period, hit)
+
+
+def _held(group: tuple[str, ...], own: bool, normalized: str) -> float:
+    """How far `normalized` holds a term: 1, or `_REWORDED_SHARE` for only the register's rewording of the asker's word."""
+    if own and group[0] in normalized:
+        return 1.0
+    return (_REWORDED_SHARE if own else 1.0) if any(t in normalized for t in group) else 0.0
 
 
 def _in_period(normalized: str, period: Period, asked: Asked) -> bool:

@@ -39,6 +39,7 @@ _FAMILY_NAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤闵晁"
     "纪常康施牛洪文庞樊兰殷葛季倪鲁柳翟凌欧耿关尚靳盛梅甘包宁祝于单车温项涂裴"
 )
+_GOING = frozenset("赴 到 去 前往 走进 来到 奔赴 深入 在".split())
 _TITLE = re.compile(r"《[^》]+》|“[^”]{2,}”|「[^」]{2,}」")
 _DATE = re.compile(r"\d{1,2}月(?:\d{1,2}日)?|\d{4}年\d{1,2}月|[一二三四五六七八九十]+月|年初|年底|年末|上半年|下半年|期间")
 _INSTITUTION = re.compile(r"政协|委员会")
@@ -61,6 +62,10 @@ def fits(sentence: str, asked: Asked) -> float:
     if asked.kind == "place" and asked.place_unit:
         # "哪个街道" is answered by a name ending in 街道, not by any place
         return ATTACHED if re.search(rf"[\u4e00-\u9fff]{{2,6}}{asked.place_unit}", text) else NONE
+    if asked.kind == "place" and asked.destination:
+        # "去了哪里" is answered by where they went ("赴中共一大旧址", "在西柏坡举行"), not by a
+        # place merely named ("发扬西柏坡精神").
+        return ATTACHED if _went_to_place(text) else LOOSE if "place" in _entities(text) else NONE
     if asked.kind == "person" and _POST_HELD.search(text):
         return ATTACHED
     if asked.kind in ("place", "organisation", "person"):
@@ -105,6 +110,23 @@ def _first_noun(text: str, skip: bool = False) -> str:
         if not (skip or len(word.word) == 1 or word.flag.startswith(("a", "b", "m", "q"))):
             return ""
     return ""
+
+
+def _went_to_place(text: str) -> bool:
+    """Whether normalised `text` says someone went to, or did something at, a named place: a verb
+    of going (赴, 到, 走进) or 在, then a place (jieba's ns, or a name ending 旧址/纪念馆/村…)."""
+    import jieba.posseg
+
+    segmenter()
+    words = list(jieba.posseg.cut(text))
+    at = 0
+    for word, following in zip(words, words[1:]):
+        at += len(word.word)
+        if word.word not in _GOING:
+            continue
+        if following.flag == "ns" or (_PLACE_END.match(text, at) and text[at] not in "全本各我该"):
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4096)

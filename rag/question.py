@@ -4,7 +4,7 @@ the thing counted and its counting word, the years asked about, and whether it a
 The type is read from the question's own words, which are few and stable in Chinese ("多少",
 "哪里", "哪家企业", "是谁", "叫什么"), and their English equivalents:
 - number: 多少, 几+counting word, 比例/率, how many/much, what percentage
-- place: 哪里/哪儿/什么地方/哪个地方/哪几个地方/去了哪/where
+- place: 哪里/哪儿/什么地方/哪个地方/哪几个地方/去了哪/where; "去了哪里" asks where someone went
 - organisation: 哪家/哪个单位/部门/企业/机构/学校…, which company/department/organisation
 - person: 是谁/谁/哪位/哪些人, who
 - title: 叫什么/名称/书名/题目/什么文件/什么活动/什么工作法/what is … called
@@ -38,6 +38,9 @@ _PLACE = re.compile(
     r"哪里|哪儿|什么地方|哪(?:个|些|几个|两个|三个)?[\u4e00-\u9fff]{0,4}?(?:地方|地点)|去了哪|在哪|到哪|赴哪|哪座城市|"
     r"哪(?:个|些|一个)(?P<unit>城市|街道|镇|乡|村|社区|园区|县|区|市|省)|where",
     re.I,
+)
+_WENT_WHERE = re.compile(
+    r"(?:去|到|赴|前往|走进|来到|奔赴)了?(?:[\u4e00-\u9fff]{0,2}的)?(?:哪|什么地方)|where\b.*\b(?:go|went|visit|travel)", re.I
 )
 _ORGANISATION = re.compile(
     r"哪(?:家|个|些|所)(?:企业|公司|单位|部门|机构|学校|医院|银行|协会|商会|组织|平台)?(?:企业|公司|单位|部门|机构|学校|医院|银行|协会|商会|组织)|"
@@ -75,6 +78,7 @@ class Asked:
     phrases: tuple[str, ...] = ()  # “quoted” in the question, normalised
     place_unit: str = ""  # 街道 in "哪个街道": the kind of place named in the answer
     head: tuple[str, ...] = ()  # 平台 in "哪两个平台": alternatives, one of which the answer names
+    destination: bool = False  # "去了哪里": a place someone went to, not one merely named
 
 
 # "哪两个平台", "哪些方面", "哪几项制度": the noun after 哪 + measure is the kind of thing asked for.
@@ -97,7 +101,10 @@ def read_question(question: str) -> Asked:
     unit = _PLACE.search(text) if kind == "place" else None
     place_unit = (unit.group("unit") or "") if unit else ""
     head = _head(text) if kind == "other" else ()
-    return Asked(kind, counting_word, counted, years, bool(_PLAN.search(text)), phrases, place_unit.replace("城市", "市"), head)
+    destination = kind == "place" and bool(_WENT_WHERE.search(text))
+    return Asked(
+        kind, counting_word, counted, years, bool(_PLAN.search(text)), phrases, place_unit.replace("城市", "市"), head, destination
+    )
 
 
 def _head(text: str) -> tuple[str, ...]:

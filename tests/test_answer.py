@@ -231,3 +231,4 @@ def test_answers_decline_what_the_report_does_not_give(data_assistant):
 def test_a_partner_committee_is_context_not_the_subject(data_assistant):
     answer = data_assistant.ask("哪个区政协和泰州市政协联合召开过协商会？")
     assert answer.verdict != "报告未提及"
+

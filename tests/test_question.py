@@ -92,7 +92,7 @@ def test_years_are_when_not_what():
     from rag.choose import question_terms
 
     for question in ("杜集区政协2025年依托什么平台？", "Which platforms will Duji build in 2025?"):
-        terms = [group for group, _ in question_terms(question, ("杜集区政协", "duji"), lambda term: 1.0)]
+        terms = [group for group, *_ in question_terms(question, ("杜集区政协", "duji"), lambda term: 1.0)]
         assert ("平台",) in terms
         assert not any(t in group for group in terms for t in ("2025", "2025年"))
 
@@ -121,9 +121,9 @@ def test_plans_to_is_when_not_what_in_english():
     from rag.choose import question_terms
 
     english = question_terms("Which platforms does Duji plan to build?", ("duji",), lambda term: 1.0)
-    assert not any(t in group for group, _ in english for t in ("计划", "谋划"))
+    assert not any(t in group for group, *_ in english for t in ("计划", "谋划"))
     chinese = question_terms("杜集区政协从几个方面谋划工作？", ("杜集区政协",), lambda term: 1.0)
-    assert any("谋划" in group for group, _ in chinese)
+    assert any("谋划" in group for group, *_ in chinese)
 
 
 def test_a_sentence_under_a_heading_on_the_topic_is_preferred():
@@ -151,3 +151,38 @@ def test_everyday_minimum_is_read_as_the_reports_basic_requirement(question, off
     from rag.lexicon import official_wording
 
     assert any(official <= set(words) for _, words in official_wording(question))
+
+
+def test_the_askers_own_word_matches_closer_than_the_reports_rewording_of_it():
+    """The register lets 读书 be met by 学习 (a report's word for it); a sentence holding 读书
+    itself still matches closer, so "学习实践活动" does not beat "读书学习工作" on 活动 alone."""
+    from rag.choose import candidates, question_terms
+    from rag.records import Hit
+
+    def hit(text):
+        return Hit(Chunk("id", "r", "r.txt", "委员会", "镇江市政协", "报告", 2024, "工作报告", (), 1, 0, len(text), text), 1.0)
+
+    question = "委员读书活动叫什么？"
+    terms = question_terms(question, (), lambda term: 1.0)
+    own, reworded, neither = candidates((hit("深化委员读书工作。"), hit("深化委员学习工作。"), hit("深化委员工作。")), terms, read_question(question))
+    assert own.coverage > reworded.coverage > neither.coverage
+
+
+@pytest.mark.parametrize("question, sentence, went", [
+    ("委员去了哪个红色教育地点学习？", "在西柏坡举行了委员履职能力提升培训班。", True),
+    ("委员去了哪个红色教育地点学习？", "委员们表示要自觉学习和发扬西柏坡精神。", False),
+    ("委员们到哪里考察？", "组织委员赴盐城市大丰区考察学习。", True),
+    ("委员们到哪里考察？", "组织委员走进延安革命纪念馆。", True),
+    ("委员们到哪里考察？", "在全市范围内开展考察,形成报告。", False),
+    ("Where did the members go to study?", "组织委员赴中共一大旧址开展党性学习教育。", True),
+])
+def test_where_someone_went_is_answered_by_a_place_they_went_to(question, sentence, went):
+    """"去了哪里" asks for a destination: a place after 赴/到/走进/在, not one merely named."""
+    asked = read_question(question)
+    assert asked.destination
+    assert (fits(sentence, asked) == 1.0) is went
+
+
+def test_where_something_stands_is_no_destination():
+    assert not read_question("委员之家建在哪里？").destination
+    assert read_question("委员之家建在哪里？").kind == "place"
