@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "eval" / "overview_labels.jsonl"
 KINDS = ("pick", "also", "plan_pick", "plan_also")
+CELL_PRECISION, CELL_RECALL = 0.9, 0.8  # issue 14's bar, per theme × committee
 
 
 @dataclass
@@ -45,12 +46,14 @@ class Tally:
     empty_right: int = 0
     misses: list[str] = field(default_factory=list)
     strays: list[str] = field(default_factory=list)
+    cells: list[tuple[str, float, float]] = field(default_factory=list)  # theme·committee, precision, recall
 
     def add(self, other: "Tally") -> None:
         for name in ("shown", "on_theme", "picked", "picks", "found", "labelled_shown", "plan_right", "empty_cells", "empty_right"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.misses += other.misses
         self.strays += other.strays
+        self.cells += other.cells
 
     def numbers(self) -> dict:
         def ratio(a: int, b: int) -> float:
@@ -129,7 +132,10 @@ def score(topics, labels: list[dict], corpus: Path) -> dict[str, Tally]:
         for label in cells:
             row = rows[label["committee"]]
             source = read_text(corpus / row.reports[0].file)
-            tallies[theme].add(score_cell(row, label, source))
+            cell = score_cell(row, label, source)
+            numbers = cell.numbers()
+            cell.cells.append((f"{label['theme']}·{label['committee']}", numbers["precision"], numbers["recall"]))
+            tallies[theme].add(cell)
         total.add(tallies[theme])
     tallies["all"] = total
     return tallies
@@ -142,6 +148,10 @@ def markdown(tallies: dict[str, Tally]) -> str:
         n = tally.numbers()
         lines.append(f"| {theme} | {n['shown']} | {n['precision']:.3f} | {n['strict_precision']:.3f} | {n['picks']} | "
                      f"{n['recall']:.3f} | {n['plan_labels']:.3f} | {n['empty_cells']} |")
+    cells = tallies["all"].cells
+    short = [f"{name} (P {p:.2f}, R {r:.2f})" for name, p, r in cells if p < CELL_PRECISION or r < CELL_RECALL]
+    lines.append(f"\nCells with precision ≥ {CELL_PRECISION} and recall ≥ {CELL_RECALL}: {len(cells) - len(short)} of {len(cells)}"
+                 + (f"; below: {'; '.join(short)}" if short else ""))
     return "\n".join(lines)
 
 
