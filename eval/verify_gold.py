@@ -99,6 +99,13 @@ UNANSWERABLE_CHECKS = {
     "2025年向几个部门委派": lambda: "委派民主监督小组" in JY2025 and absent(r"\d+个部门", JY2025),
     "镇江市政协2025年推进了多少个创新项目": lambda: all(BREADCRUMB.match(l) for l in texts[TRAD_FILE].split("\n") if "2025" in l),
     "“大调研”行动形成了多少篇": lambda: absent(r"[\d一二三四五六七八九十]+多?篇", D_FILE) and absent("调研报告", D_FILE),
+    # --- added later (e212-e217), same kinds
+    "金湖县政协2024年": lambda: absent(r"2024|二〇二四", JINHU),
+    "杜集区政协2023年": lambda: absent(r"2023|二〇二三", D_FILE) and absent(r"\d+多?场", D_FILE),
+    "清江浦区政协": lambda: absent("清江浦"),
+    "读书活动有多少名委员参加": lambda: absent(r"品书香[^。]*\d", J_FILE) and absent(r"\d+[名位]委员[^。]*读书", J_FILE),
+    "协商议事月”一共开展了多少场": lambda: absent(r"协商议事月[^。]*\d", JINHU) and absent(r"\d+多?场", JINHU),
+    "“走近委员”活动帮委员解决了多少": lambda: "走近委员" in JY2025 and absent(r"\d+个", JY2025),
 }
 
 errors = []

@@ -39,6 +39,8 @@ _FAMILY_NAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤闵晁"
     "纪常康施牛洪文庞樊兰殷葛季倪鲁柳翟凌欧耿关尚靳盛梅甘包宁祝于单车温项涂裴"
 )
+# Words for groups of people a "谁" may be answered with.
+_PEOPLE = "委员|常委|干部|群众|代表|人士|企业家|专家|学者|党员|职工|居民|村民|学生|老人|青年|妇女|儿童"
 _GOING = frozenset("赴 到 去 前往 走进 来到 奔赴 深入 在".split())
 _TITLE = re.compile(r"《[^》]+》|“[^”]{2,}”|「[^」]{2,}」")
 _DATE = re.compile(r"\d{1,2}月(?:\d{1,2}日)?|\d{4}年\d{1,2}月|[一二三四五六七八九十]+月|年初|年底|年末|上半年|下半年|期间")
@@ -68,6 +70,10 @@ def fits(sentence: str, asked: Asked) -> float:
         return ATTACHED if _went_to_place(text) else LOOSE if "place" in _entities(text) else NONE
     if asked.kind == "person" and _POST_HELD.search(text):
         return ATTACHED
+    if asked.done_to and "person" not in _entities(text) and re.search(rf"{asked.done_to}[^，,。；;]{{0,8}}?(?:{_PEOPLE})", text):
+        # "党组成员联系谁": a group of people after the same verb answers as well ("联系党外委员"),
+        # if less surely than a name.
+        return LOOSE
     if asked.kind in ("place", "organisation", "person"):
         return ATTACHED if asked.kind in _entities(text) else NONE
     return 0.0

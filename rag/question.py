@@ -42,6 +42,7 @@ _PLACE = re.compile(
 _WENT_WHERE = re.compile(
     r"(?:去|到|赴|前往|走进|来到|奔赴)了?(?:[\u4e00-\u9fff]{0,2}的)?(?:哪|什么地方)|where\b.*\b(?:go|went|visit|travel)", re.I
 )
+_DONE_TO = re.compile(r"([\u4e00-\u9fff]{2})了?(?:哪些人|谁)")
 _ORGANISATION = re.compile(
     r"哪(?:家|个|些|所)(?:企业|公司|单位|部门|机构|学校|医院|银行|协会|商会|组织|平台)?(?:企业|公司|单位|部门|机构|学校|医院|银行|协会|商会|组织)|"
     r"哪家|什么(?:单位|部门|企业|机构|组织)|which (?:company|enterprise|firm|department|organi[sz]ation|body|unit)",
@@ -79,6 +80,7 @@ class Asked:
     place_unit: str = ""  # 街道 in "哪个街道": the kind of place named in the answer
     head: tuple[str, ...] = ()  # 平台 in "哪两个平台": alternatives, one of which the answer names
     destination: bool = False  # "去了哪里": a place someone went to, not one merely named
+    done_to: str = ""  # 联系 in "联系谁": the verb a person question asks the object of
 
 
 # "哪两个平台", "哪些方面", "哪几项制度": the noun after 哪 + measure is the kind of thing asked for.
@@ -102,8 +104,10 @@ def read_question(question: str) -> Asked:
     place_unit = (unit.group("unit") or "") if unit else ""
     head = _head(text) if kind == "other" else ()
     destination = kind == "place" and bool(_WENT_WHERE.search(text))
+    done_to = _DONE_TO.search(text) if kind == "person" else None
     return Asked(
-        kind, counting_word, counted, years, bool(_PLAN.search(text)), phrases, place_unit.replace("城市", "市"), head, destination
+        kind, counting_word, counted, years, bool(_PLAN.search(text)), phrases, place_unit.replace("城市", "市"), head,
+        destination, done_to.group(1) if done_to else "",
     )
 
 

@@ -154,6 +154,8 @@ _FIGURE = re.compile(
     rf"{_ARABIC}(?:\s*[%％]|{_COUNTER})?"
     r"|百分之[零一二三四五六七八九十百点]+"
     rf"|(?:[一二三四五六七八九十两兩百千万萬]{{2,}}|[二三四五六七八九十两兩])(?:余|多|餘)?{_COUNTER}"
+    # "六大创新项目", "五大工程": N major things, a count ("中共一大" is a name, and 一 is left out).
+    r"|[二三四五六七八九十两兩]大(?=[\u4e00-\u9fff]{2})"
 )
 _NAMING = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》|\"[^\"]*\"")
 _ORDINAL_BEFORE = "第届"

@@ -68,6 +68,8 @@ def test_a_figure_of_another_kind_is_below_any_answer():
     ("镇政协工作委员会主任由谁担任？", "明确由镇(街道)党(工)委副书记兼任主任。", True),  # a post, not a name
     ("委员去了哪个红色教育地点学习？", "组织委员赴中共一大旧址开展党性学习教育。", True),
     ("委员去了哪个红色教育地点学习？", "组织委员开展党性学习教育。", False),
+    ("党组成员分别联系谁？", "制定党组成员联系党外常委、党员常委(委员)联系党外委员制度。", True),  # a group answers "谁"
+    ("党组成员分别联系谁？", "研究出台协商工作规则等系列文件。", False),
 ])
 def test_entity_questions_need_a_sentence_naming_one(question, sentence, holds):
     assert (fits(sentence, read_question(question)) >= LOOSE) is holds
