@@ -33,6 +33,9 @@ _RANK_WEIGHT = 0.15
 
 _PLAN_TO = re.compile(r"\b(?:plan|plans|planned|planning|intends?|aims?) to\b", re.I)
 _YEAR_TERM = re.compile(r"(?:19|20)\d\d年?")
+# "一份提案", "一条信息": the amount is the asker's phrasing, and as a term it favours any
+# sentence saying "传递一份温暖". A counted figure is read by rag.question, not matched here.
+_ONE_OF = re.compile(r"[一两每][份条个次件项名位篇场家批点]")
 Terms = list[tuple[tuple[str, ...], float, bool]]  # (alternatives, weight, the first is the asker's own word)
 # A sentence that holds the asker's own word ("读书") matches closer than one holding only the
 # reports' wording the register gives for it ("学习"): that counts for this share of the term.
@@ -76,7 +79,7 @@ def question_terms(question: str, names: tuple[str, ...], idf: Callable[[str], f
     # that mentions the year ("2025年是…收官之年") over the one about the thing asked.
     groups.extend(
         (t,) for t in tokenize(normalized)
-        if (not t.isascii() or t.isdigit()) and t not in GENERIC_WORDS and not _YEAR_TERM.fullmatch(t)
+        if (not t.isascii() or t.isdigit()) and t not in GENERIC_WORDS and not _YEAR_TERM.fullmatch(t) and not _ONE_OF.fullmatch(t)
     )
     terms: dict[tuple[str, ...], float] = {}
     for group in groups:

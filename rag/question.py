@@ -49,6 +49,8 @@ _ORGANISATION = re.compile(
     re.I,
 )
 _PERSON = re.compile(r"是谁|谁|哪位|哪些人|哪几位|\bwho\b|\bwhom\b", re.I)
+# "有没有谁没交过提案", "是否有人…": whether anyone did, not who; as is "谁都…" (everyone).
+_ANYONE = re.compile(r"有没有(?:谁|人)|有谁[^？?]*吗|是否有人|没有谁|谁都|谁也")
 _TITLE = re.compile(
     r"叫什么|名字|名称|书名|题目|标题|什么(?:书|文集|文件|节目|品牌|栏目|奖|称号|工作法)|"
     r"what (?:is|was|were|are) (?:the )?(?:name|title)|called|titled|named",
@@ -128,7 +130,7 @@ def _kind(text: str) -> str:
     # A figure question may also say "哪家" ("哪家企业投资了多少亿元"): the figure is what is asked.
     for kind, pattern in (("figures", _FIGURES), ("ordinal", _ORDINAL), ("number", _NUMBER), ("title", _TITLE), ("organisation", _ORGANISATION),
                           ("person", _PERSON), ("place", _PLACE), ("date", _DATE)):
-        if pattern.search(text):
+        if pattern.search(text) and not (kind == "person" and _ANYONE.search(text)):
             return kind
     return "other"
 

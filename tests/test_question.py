@@ -188,3 +188,17 @@ def test_where_someone_went_is_answered_by_a_place_they_went_to(question, senten
 def test_where_something_stands_is_no_destination():
     assert not read_question("委员之家建在哪里？").destination
     assert read_question("委员之家建在哪里？").kind == "place"
+
+
+@pytest.mark.parametrize("question", ["今年有没有谁一份提案都没交过？", "有谁没有参加协商活动吗？", "是否有人没撰写社情民意信息？"])
+def test_whether_anyone_did_is_no_question_for_a_name(question):
+    assert read_question(question).kind != "person"
+
+
+def test_an_amount_in_the_askers_phrasing_is_no_term():
+    """"一份提案、一条信息": a sentence saying "传递一份温暖" is not closer for holding 一份."""
+    from rag.choose import question_terms
+
+    terms = {t for group, *_ in question_terms("委员有没有谁一份提案、一条信息都没交过？", (), lambda term: 1.0) for t in group}
+    assert "提案" in terms and "信息" in terms
+    assert not terms & {"一份", "一条"}
