@@ -22,7 +22,7 @@ import re
 from rag.names import Committee, committee_named, committees_named, place_stem
 from rag.records import Chunk
 from rag.support import Evidence, polarity_words, tokens
-from rag.text import STOPWORDS, segmenter
+from rag.text import FAMILY_NAMES, STOPWORDS, segmenter
 
 PROPER_TAGS = frozenset({"ns", "nr", "nrt", "nrfg", "nt", "nz", "j"})  # j: abbreviations such as 中石化, 三局
 _TITLE = re.compile(r"《([^》]+)》")
@@ -48,8 +48,10 @@ def _tags() -> dict[str, str]:
 
 
 def is_proper(word: str) -> bool:
-    """A place, organisation or person by jieba's dictionary ("洪泽", "江苏", "南京大学", "茅以升")."""
-    return len(word) >= 2 and _tags().get(word) in PROPER_TAGS
+    """A place, organisation or person by jieba's dictionary ("洪泽", "江苏", "南京大学", "茅以升");
+    a person's name starts with a family name (jieba tags "特邀" nr too)."""
+    tag = _tags().get(word)
+    return len(word) >= 2 and tag in PROPER_TAGS and (not tag.startswith("nr") or word[0] in FAMILY_NAMES)
 
 
 def name_problems(text: str, masked: str, ev: Evidence, uncited: dict[int, Chunk]) -> list[str]:

@@ -16,7 +16,7 @@ import functools
 import re
 
 from rag.question import Asked, same_count
-from rag.text import figure_spans, normalize, segmenter
+from rag.text import FAMILY_NAMES, figure_spans, normalize, segmenter
 
 # ATTACHED: holds the answer; LOOSE: a figure of the right kind, counting nothing named; UNCLEAR: a
 # figure whose clause names other things; NONE: no answer of the kind; OTHER: counts something else.
@@ -34,11 +34,6 @@ _ORGANISATION_END = re.compile(
 )
 # The bodies every report names: no answer to "哪家/哪个单位".
 _EVERYWHERE = re.compile(r"政协|委员会|[省市县区]委|政府|党组|人大")
-# A person's name starts with a family name; jieba's "nr" alone also tags 特邀, 洪泽.
-_FAMILY_NAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤闵晁"
-    "纪常康施牛洪文庞樊兰殷葛季倪鲁柳翟凌欧耿关尚靳盛梅甘包宁祝于单车温项涂裴"
-)
 # Words for groups of people a "谁" may be answered with.
 _PEOPLE = "委员|常委|干部|群众|代表|人士|企业家|专家|学者|党员|职工|居民|村民|学生|老人|青年|妇女|儿童"
 _GOING = frozenset("赴 到 去 前往 走进 来到 奔赴 深入 在".split())
@@ -149,7 +144,7 @@ def _entities(text: str) -> frozenset[str]:
             kinds.add("place")
         elif word.flag == "nt":
             kinds.add("organisation")
-        elif word.flag == "nr" and len(word.word) <= 3 and word.word[0] in _FAMILY_NAMES:
+        elif word.flag == "nr" and len(word.word) <= 3 and word.word[0] in FAMILY_NAMES:
             kinds.add("person")
     if any(not _INSTITUTION.search(m.group()) for m in _PLACE_END.finditer(text)):
         kinds.add("place")

@@ -202,7 +202,8 @@ def _holds(clause: str, group: frozenset[str], anchor: str) -> bool:
 def polarity_problems(words: list[tuple[str, int]], span: tuple[int, int], ev: Evidence, skip) -> list[tuple[str, str]]:
     """(kind, passage clause) for what one sentence clause says with the wrong polarity: ("否定", "")
     and ("比较", "") for a negation or comparison no passage clause says of the same word, and
-    ("去掉否定", clause) when it drops the negation of the passage clause it restates."""
+    ("去掉否定", clause) when it drops the negation of the passage clause it restates, ("相反", clause)
+    when its negations and that clause's do not agree (one against two: "未撰写" for "没有未撰写")."""
     inside = [(w, at) for w, at in words if span[0] <= at < span[1] and _CJK_OR_WORD.search(w)]
     found = []
     for i, (word, at) in enumerate(inside):
@@ -213,10 +214,12 @@ def polarity_problems(words: list[tuple[str, int]], span: tuple[int, int], ev: E
         anchor = inside[i + 1][0] if i + 1 < len(inside) else (inside[i - 1][0] if i else "")
         if not any(_holds(c, group, anchor) for c in ev.clauses if any(g in c for g in group)):
             found.append(("否定" if word in NEGATIONS else "比较", ""))
-    if not any(w in NEGATIONS for w, _ in inside):
-        restated = _restated([w for w, _ in inside], ev)
-        if restated and any(w in NEGATIONS for w, _ in tokens(restated)):
-            found.append(("去掉否定", restated))
+    # Against the passage clause it restates, the negations must agree in number, two cancelling
+    # out: "仍有个别委员未撰写" restates "没有未撰写…的委员" the other way round.
+    negations = sum(w in NEGATIONS for w, _ in inside)
+    restated = _restated([w for w, _ in inside], ev)
+    if restated and negations % 2 != sum(w in NEGATIONS for w, _ in tokens(restated)) % 2:
+        found.append(("去掉否定" if not negations else "相反", restated))
     return list(dict.fromkeys(found))
 
 

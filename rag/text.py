@@ -44,6 +44,12 @@ STOPWORDS = frozenset(
 # Words any question about these reports may use, which say what is asked or why but not
 # about what: the institution, question words, the asker's purpose ("讲话稿", "举例"). A
 # sentence holding them is no likelier to answer, and a report lacking them lacks no fact.
+# A person's name starts with a family name; jieba's "nr" alone also tags 特邀, 洪泽.
+FAMILY_NAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤闵晁"
+    "纪常康施牛洪文庞樊兰殷葛季倪鲁柳翟凌欧耿关尚靳盛梅甘包宁祝于单车温项涂裴"
+)
+
 GENERIC_WORDS = frozenset(
     """政协 委员会 名字 名称 一共 总共 分别 具体 情况 主要 哪些 哪个 什么 多少 数字 数据 地方 哪些地方 这些 那些
     一年 今年 去年 全年 讲话 讲话稿 发言 发言稿 材料 引用 准备 需要 举例 例子 做法 经验 怎么 如何 开展 工作""".split()

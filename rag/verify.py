@@ -29,6 +29,7 @@ from rag.support import Count, Evidence, clause_spans, evidence, is_content, pol
 from rag.text import is_mostly_english, normalize, sentence_spans
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
+_MARKER_RUN = re.compile(r"(?:\[\d{1,3}\])+")
 _NO_CONTEXT_UNITS = {"年", "月", "日"}  # a date or year is the same whatever the clause says around it
 _ANY_COUNT = frozenset("开展 组织 召开 举办 举行 进行 参加 参与 完成 实现 推动 推进 帮助 解决 共有 总计 达到".split())
 
@@ -46,6 +47,14 @@ def check_answer(text: str, passages: dict[int, Chunk]) -> tuple[SentenceCheck, 
 
 
 def check_sentence(sentence: str, passages: dict[int, Chunk], known: dict | None = None) -> SentenceCheck:
+    parts = _cited_parts(sentence)
+    if len(parts) > 1:
+        # "金湖…19篇[4]，洪泽…7篇[2]": each part stands on the passages cited right after it, so a
+        # fact of one committee cited to the other's passage is caught, as in a sentence of its own.
+        checks = [check_sentence(part, passages, known) for part in parts]
+        problems = tuple(dict.fromkeys(problem for check in checks for problem in check.problems))
+        cited = tuple(n for check in checks for n in check.citations)
+        return SentenceCheck(sentence, cited, supported=not problems, problems=problems)
     cited = tuple(int(n) for n in _MARKER.findall(sentence))
     problems = [] if cited else ["没有引用标注"]
     problems += [f"引用了[{n}]，但只有{len(passages)}段来源" for n in dict.fromkeys(cited) if n not in passages]
@@ -58,6 +67,18 @@ def check_sentence(sentence: str, passages: dict[int, Chunk], known: dict | None
         uncited = {n: chunk for n, chunk in passages.items() if n not in present}
         problems += _claim_problems(_MARKER.sub("", sentence), ev, uncited)
     return SentenceCheck(sentence, cited, supported=not problems, problems=tuple(dict.fromkeys(problems)))
+
+
+def _cited_parts(sentence: str) -> list[str]:
+    """The sentence cut after each run of markers that has words before it: "A[1]，B[2]。" -> "A[1]", "，B[2]。"."""
+    parts, start = [], 0
+    for run in _MARKER_RUN.finditer(sentence):
+        if _MARKER.sub("", sentence[start : run.start()]).strip(" 。，,；;：:\n"):
+            parts.append(sentence[start : run.end()])
+            start = run.end()
+    if parts and start < len(sentence):
+        parts[-1] += sentence[start:]
+    return parts or [sentence]
 
 
 def _claim_problems(plain: str, ev: Evidence, uncited: dict[int, Chunk]) -> list[str]:
@@ -78,7 +99,9 @@ def _claim_problems(plain: str, ev: Evidence, uncited: dict[int, Chunk]) -> list
         if span in unstated:
             continue  # a clause not in the sources at all is named once, as such
         for kind, restated in polarity_problems(words, span, ev, skip):
-            if restated:
+            if kind == "相反":
+                problems.append(f"与来源意思相反：{ev.where}说的是“{restated}”")
+            elif restated:
                 problems.append(f"否定说法被去掉：{ev.where}说的是“{restated}”")
             else:
                 problems.append(f"{kind}说法“{shown(plain, text, *span)}”：{ev.where}没有这样说")

@@ -54,6 +54,8 @@ def problems(sentence, passages=PASSAGES):
         "海安市政协委员工委认为，个别委员的自身要求还不够严格[4]。",  # a negation the passage shares
         "今年，海安没有未撰写提案和社情民意信息的委员[4]。",
         "金湖县政协提案立案159件[1]，洪泽区政协帮助解决问题30个[2]。",
+        "海安所有委员都撰写了提案和社情民意信息[4]。",  # "没有未撰写": two negations, none
+        "金湖县政协特邀委员向市政协报送集体提案5件[1]。",  # 特邀 is no name
         "Jinhu's committee registered 159 proposals [1].",  # English: citations and numbers only
     ],
 )
@@ -92,6 +94,9 @@ def test_faithful_sentences_pass(sentence):
         ("金湖县政协提案立案159件,但办结率未达到100%[1]。", "否定说法“办结率未达到100%”：[1]没有这样说"),
         ("金湖县政协提案立案数比上年增加，为159件[1]。", "比较说法“金湖县政协提案立案数比上年增加”：[1]没有这样说"),
         ("海安市政协委员工委认为，委员的自身要求已经十分严格[4]。", "否定说法被去掉：[4]说的是“个别委员的自身要求还不够严格”"),
+        ("今年海安仍有个别委员未撰写提案和社情民意信息[4]。", "与来源意思相反：[4]说的是“今年没有未撰写提案和社情民意信息的委员”"),
+        # each part of a sentence stands on the passage cited right after it
+        ("金湖县政协帮助解决问题30个[2]，洪泽区政协提案立案159件[1]。", "委员会“金湖县政协”与[2]不符"),
     ],
 )
 def test_unsupported_sentences_say_what_is_wrong(sentence, problem):
