@@ -25,13 +25,9 @@ Decisions:
 
 from __future__ import annotations
 
-import copy
-import functools
 import re
 from dataclasses import dataclass
 from typing import Iterable
-
-import numpy as np
 
 from rag.errors import BadQuestion
 from rag.excerpts import ExcerptSource
@@ -99,10 +95,6 @@ class Topics:
     def __init__(self, retriever: Retriever) -> None:
         self.retriever = retriever
         self.source = ExcerptSource(retriever.index.chunks)
-        # Every report is searched with the same query: embed it once, not once per report.
-        # A shallow copy shares the index and BM25 with `retriever`; only the embedder differs.
-        self._searcher = copy.copy(retriever)
-        self._searcher.embedder = _QueryMemo(retriever.embedder)
         self._chunks: dict[str, list[Chunk]] = {}  # a report's chunks, to find the passages holding a sentence
 
     def committees(self) -> list[str]:
@@ -161,7 +153,7 @@ class Topics:
     def _row(self, short: str, report_ids: list[str], theme: Theme) -> Row:
         scored: list[tuple[float, Excerpt]] = []
         for rid in report_ids:
-            result = self._searcher.search(theme.query, top_k=_DEPTH, where=SearchFilter(report_ids=frozenset({rid})))
+            result = self.retriever.search(theme.query, top_k=_DEPTH, where=SearchFilter(report_ids=frozenset({rid})))
             ranks = {hit.chunk.chunk_id: rank for rank, hit in enumerate(result.hits)}
             for excerpt in self.source.sentences(rid):
                 weight = _weight(excerpt, theme)
@@ -200,20 +192,6 @@ class Topics:
             practices=tuple(sorted(practices, key=reading)),
             plans=tuple(sorted(plans, key=reading)),
         )
-
-
-class _QueryMemo:
-    """An embedder that remembers its last query vectors; everything else is the wrapped embedder's."""
-
-    def __init__(self, embedder) -> None:
-        self._embedder = embedder
-        self._query = functools.lru_cache(maxsize=32)(embedder.embed_query)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._query(text).copy()  # callers may reshape or modify the array they get
-
-    def __getattr__(self, name: str):
-        return getattr(self._embedder, name)
 
 
 def _weight(excerpt: Excerpt, theme: Theme) -> float:

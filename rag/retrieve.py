@@ -14,6 +14,8 @@ Abstention ("the reports don't say") is decided by `_should_abstain`.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +30,7 @@ from rag.records import Hit, ReportMeta, SearchFilter, SearchResult
 from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, matching_text, normalize, tokenize
 
 _SHORT_QUESTION_TERMS = 5
+_QUERY_VECTORS = 16  # more than the committees a cross-committee question searches (rag.answer.MAX_COMMITTEES)
 _MISSING_SHARE_TO_ABSTAIN = 3  # abstain when at least 1 in 3 terms is missing
 _BM25_MAX_DF = 0.7  # share of chunks above which a token is left out of the BM25 query
 _COUNTED = re.compile(r"[一二三四五六七八九十两几多\d]+[个件次名位项家篇条批场人年]")
@@ -53,6 +56,11 @@ class Retriever:
         self._report_rows = index.chunks.report_rows()
         self._vocab = set(index.bm25.vocab_dict)
         self._num_docs = int(index.bm25.scores["num_docs"])
+        # The same text is searched again at once: a cross-committee question in each committee's
+        # reports (rag.answer.committee_hits), a theme in each report (rag.overview). Embedding
+        # is nearly all of a search, so the last few query vectors are kept.
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_lock = threading.Lock()
         self._report_text = None
         if len(index.chunks) <= settings.exact_threshold:
             self._report_text = {
@@ -102,10 +110,23 @@ class Retriever:
         return ranked
 
     def _dense(self, normalized: str, depth: int, allowed: np.ndarray | None) -> tuple[list[int], list[float]]:
-        query = self.embedder.embed_query(normalized).reshape(1, -1)
+        query = self._query_vector(normalized).reshape(1, -1)
         scores, rows = self.index.store.search(query, depth, allowed)
         keep = rows[0] >= 0
         return rows[0][keep].tolist(), scores[0][keep].tolist()
+
+    def _query_vector(self, normalized: str) -> np.ndarray:
+        with self._query_lock:
+            vector = self._query_vectors.get(normalized)
+            if vector is not None:
+                self._query_vectors.move_to_end(normalized)
+                return vector.copy()
+        vector = self.embedder.embed_query(normalized)
+        with self._query_lock:
+            self._query_vectors[normalized] = vector.copy()
+            while len(self._query_vectors) > _QUERY_VECTORS:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     def _bm25(self, normalized: str, depth: int, allowed: np.ndarray | None) -> list[int]:
         # A token in most chunks ("政协" is in every matching text) adds almost nothing to the

@@ -1,7 +1,10 @@
 import pytest
 
+from rag.config import Settings
 from rag.errors import BadQuestion
+from rag.index import Index
 from rag.records import SearchFilter
+from rag.retrieve import Retriever
 
 
 def test_figure_question_finds_its_paragraph_first(retriever):
@@ -78,3 +81,24 @@ def test_unscoped_hits_come_in_score_order(retriever):
 def test_year_the_named_report_neither_covers_nor_mentions_is_abstained(retriever):
     assert retriever.search("金湖县政协2022年提案立案多少件？").abstain
     assert not retriever.search("金湖县政协2023年提案立案多少件？").abstain
+
+
+def test_a_question_searched_again_in_each_committee_is_embedded_once(data_index, embedder):
+    """A cross-committee question is searched in each committee's reports; embedding is nearly
+    all of a search's time, so the same text is embedded once."""
+    from rag.answer import committee_hits
+
+    calls = []
+
+    class Counting:
+        id = embedder.id
+
+        def embed_query(self, text):
+            calls.append(text)
+            return embedder.embed_query(text)
+
+    retriever = Retriever(Index.open(data_index, embedder.id, Settings()), Counting(), Settings())
+    scope = committee_hits(retriever, "各地政协分别开展了多少场协商活动？")
+    assert len(scope) >= 4 and len(calls) == 1
+    retriever.search("金湖县政协提案立案多少件？")
+    assert len(calls) == 2
