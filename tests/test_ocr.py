@@ -244,8 +244,9 @@ def _line(text: str, step: int = 5, gaps: dict[int, dict[str, float]] | None = N
 def test_a_character_scored_below_blank_between_two_read_ones_is_read():
     decode = Decoder(CHARACTERS)
     # 大学[联]合成立: "联" scored 0.38 against blank's 0.62, where a character is missing.
-    [(text, score, places)] = decode(_scores(_line("江大学_合成立", gaps={3: {"联": 0.38}})), return_word_box=True)
+    [(text, score, (places, runners))] = decode(_scores(_line("江大学_合成立", gaps={3: {"联": 0.38}})), return_word_box=True)
     assert text == "江大学联合成立" and len(places) == len(text) and places == sorted(places)
+    assert len(runners) == len(text)
     assert 0.8 < score < 0.97  # the doubtful character lowers the line's score
     [(text, _)] = decode(_scores(_line("江大学_合成立", gaps={3: {"联": 0.1}})))  # too doubtful
     assert text == "江大学合成立"
@@ -304,3 +305,19 @@ def test_a_traditional_scan_reads_as_traditional():
     document = read_document(SCANS / "zhenjiang_tail.pdf")
     assert "編輯:薛海春" in document.text
     assert char_accuracy(document.text, truth) >= 0.95
+
+
+def test_on_a_traditional_page_the_runner_up_is_read_where_the_words_prefer_it():
+    """PP-OCRv4 reads 兩 as 雨 (兩 next at 0.48) and 責 as 青 (责 next at 0.31); 青 of 青年 stays."""
+
+    def read(text, runners):
+        box = _printed((text, 1))
+        return Box(box.corners, box.text, box.score, box.places, tuple(runners.get(i, ("", 0.0)) for i in range(len(text))))
+
+    pages = [[
+        read("鎮江市政協堅決做到雨個維護", {9: ("兩", 0.48)}),
+        read("委員履職盡青,聯系青年委員", {5: ("责", 0.31), 9: ("责", 0.31)}),
+    ]]
+    [[first, second]] = in_document_script(pages)
+    assert first.text == "鎮江市政協堅決做到兩個維護"
+    assert second.text == "委員履職盡責,聯系青年委員"

@@ -39,7 +39,7 @@ is cached by the sha256 of the file's bytes, its page number and `SETTINGS`, as 
 $RAG_OCR_CACHE or ~/.cache/rag/ocr (the one setting this library reads from the environment:
 indexing, the CLI and the app must all find the same cache). Reading the same file again
 gives the same text without running OCR. The cache keeps what the engine read (boxes, text,
-scores, places); the corrections of rag.readers.ocr_lines run on every read, so changing them
+scores, places, runners-up); the corrections of rag.readers.ocr_lines run on every read, so changing them
 needs no new OCR.
 """
 
@@ -76,6 +76,7 @@ SETTINGS = {
     "detection": {"box_thresh": 0.5, "unclip_ratio": 1.6},
     "use_cls": False,
     "places": True,  # where each character was read along its box, kept with the box
+    "runners": True,  # and the character scored next in its column
     "recover": RECOVER_SCORE,  # rag.readers.ocr_decode
 }
 # Below this mean recognition score a page is tried upside down as well.
@@ -129,7 +130,7 @@ def _engine():
     engine.text_rec.postprocess_op = Decoder(engine.text_rec.postprocess_op.character)
     # With word boxes asked for, RapidOCR hands the decoder's rows to this; they already say
     # where each character was read, which its own word boxes (sorted, overlapped) lose.
-    engine.cal_rec_boxes = lambda crops, boxes, rows: [[text, score, [], places] for text, score, places in rows]
+    engine.cal_rec_boxes = lambda crops, boxes, rows: [[text, score, [], read] for text, score, read in rows]
     return engine
 
 
@@ -151,12 +152,13 @@ def _recognise(path: Path, pixels) -> list[Box]:
             raise BadDocument(f"{path}: OCR failed on it ({one_line(exc)})") from exc
     boxes = []
     for corners, text, score, *rest in found or ():
-        places = rest[1] if len(rest) >= 2 and len(rest[1]) == len(text) else ()
+        places, runners = rest[1] if len(rest) >= 2 and len(rest[1][0]) == len(text) else ((), ())
         lead = len(text) - len(text.lstrip())
         text = text.strip()
         if text:
             places = tuple(float(at) for at in places[lead : lead + len(text)])
-            boxes.append(Box(tuple((float(x), float(y)) for x, y in corners), text, float(score), places))
+            runners = tuple((char, float(p)) for char, p in runners[lead : lead + len(text)])
+            boxes.append(Box(tuple((float(x), float(y)) for x, y in corners), text, float(score), places, runners))
     return boxes
 
 
@@ -190,7 +192,8 @@ def _ocr_page(path: Path, number: int, pixels, scale: float, size: tuple[float, 
         "width": size[0],
         "height": size[1],
         "boxes": [
-            [[[round(x * scale, 2), round(y * scale, 2)] for x, y in b.corners], b.text, round(b.score, 4), list(b.places)]
+            [[[round(x * scale, 2), round(y * scale, 2)] for x, y in b.corners], b.text, round(b.score, 4), list(b.places),
+             [list(runner) for runner in b.runners]]
             for b in boxes
         ],
     }
@@ -250,7 +253,10 @@ def _pages(cached: list[dict]) -> list[Page]:
     """Pages as the cache keeps them -> layout Pages, with what the recogniser is known to get
     wrong set right: on each page the width of its marks, over all of them the script."""
     boxes = [
-        as_printed([Box(tuple((x, y) for x, y in corners), text, score, tuple(places)) for corners, text, score, places in page["boxes"]])
+        as_printed([
+            Box(tuple((x, y) for x, y in corners), text, score, tuple(places), tuple((char, p) for char, p in runners))
+            for corners, text, score, places, runners in page["boxes"]
+        ])
         for page in cached
     ]
     return [
@@ -280,8 +286,9 @@ def _cached(key: str, number: int) -> dict | None:
     try:
         cached = json.loads(_cache_path(key, number).read_text(encoding="utf-8"))
         float(cached["width"]) + float(cached["height"]) + int(cached["number"])
-        for corners, text, score, places in cached["boxes"]:
+        for corners, text, score, places, runners in cached["boxes"]:
             [(float(x), float(y)) for x, y in corners], text.strip(), float(score), [float(at) for at in places]
+            [(char.strip(), float(p)) for char, p in runners]
         return cached
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -6,6 +6,8 @@ and repeats. `Decoder` does the same, and two things more:
 
 - It keeps where each character was read: the middle of its first column, as a fraction of the
   line's length. rag.readers.ocr_lines measures punctuation widths with it.
+- It keeps, for each character, the one the recogniser scored next in the same column, with its
+  score (rag.readers.ocr_script reads a Traditional page's characters with them).
 - It reads a character that the recogniser saw but scored below blank: between two characters
   read, the best class of the columns in between, if it scored `RECOVER_SCORE` or more. On six
   pages of bench/ocr.py's scans (two of the Traditional report, where PP-OCRv4 knows few
@@ -36,8 +38,20 @@ class Decoder:
             text = "".join(self.characters[k] for k in classes)
             score = float(scores[columns, classes].mean()) if columns else 0.0
             places = [round((column + 0.5) / filled, 4) for column in columns]
-            rows.append((text, score, places) if return_word_box else (text, score))
+            rows.append((text, score, (places, self._runners_up(scores, columns, classes))) if return_word_box else (text, score))
         return rows
+
+    def _runners_up(self, scores, columns: list[int], classes: list[int]) -> list[tuple[str, float]]:
+        """For each character read, the class the recogniser scored next in its column (blank and
+        space aside), with its score: on a Traditional page the character printed is often that one
+        (兩 at 0.48 behind 雨), as rag.readers.ocr_script reads it."""
+        runners = []
+        for column, kind in zip(columns, classes):
+            row = scores[column].copy()
+            row[[0, self.space, kind]] = 0.0
+            best = int(row.argmax())
+            runners.append((self.characters[best], round(float(row[best]), 3)))
+        return runners
 
     def _read(self, scores) -> tuple[list[int], list[int]]:
         """The column and class of each character: greedy CTC decoding, then dropped characters recovered."""

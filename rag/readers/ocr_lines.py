@@ -35,6 +35,8 @@ class Box:
     # Where along the box each character of `text` was read, as a fraction of the box's length
     # (the recogniser's CTC column); empty when the engine does not tell.
     places: tuple[float, ...] = ()
+    # For each character of `text`, the one the recogniser scored next and that score ("", 0.0: none).
+    runners: tuple[tuple[str, float], ...] = ()
 
 
 # Marks printed either half-width or full-width. The recogniser writes whichever form it
@@ -133,7 +135,10 @@ def _rewritten(box: Box, widths: dict[int, float | None], habit: bool | None) ->
             continue
         chars[i] = _HALF.get(char, char) if narrow else _FULL.get(char, char)
     text = "".join(chars)
-    return box if text == box.text else Box(box.corners, text, box.score, box.places if len(text) == len(box.text) else ())
+    if text == box.text:
+        return box
+    same_length = len(text) == len(box.text)
+    return Box(box.corners, text, box.score, box.places if same_length else (), box.runners if same_length else ())
 
 
 def _latin(text: str, i: int) -> bool:

@@ -3,11 +3,15 @@
 PP-OCRv4's dictionary of 6,625 characters holds the Simplified ones and a few hundred
 Traditional ones. On a page printed in Traditional characters it reads a Traditional character
 it lacks as the Simplified form (鎮 -> 镇) or, as often, drops it, leaving a gap of one
-character between the two it read (協商[議]政). Both are set right here, for the whole document
+character between the two it read (協商[議]政), or reads a look-alike it knows (兩 -> 雨). These
+are set right here, for the whole document
 at once (a last page of two lines says little of its script):
 
 - The document is Traditional when the Traditional-only characters read in it outnumber the
   Simplified-only ones; on a Simplified page there are none.
+- A character read where the recogniser's runner-up in the same column is a character of either
+  script's own (兩 behind 雨 at 0.48, 责 behind 青 at 0.31) is replaced by it when jieba's words
+  around prefer it clearly ("两个" over "雨个"); a character both scripts share says nothing.
 - A gap of about one character's advance between two characters read on a line (the recogniser
   says where along the line it read each) is filled from a lexicon: jieba's dictionary of
   350,000 words with their frequencies. The candidates are the characters whose Traditional form
@@ -39,6 +43,12 @@ WIDE_GAP_EMS = 2.6
 # The likeliest filler must be this many times as likely as the next one.
 CLEAR_LEAD = 2.0
 SMOOTHING = 0.001
+# A runner-up the recogniser scored this high or higher is weighed against what it read (兩 at
+# 0.48 behind 雨, 责 at 0.31 behind 青 on bench/ocr.py's scans of 004) ...
+RUNNER_SCORE = 0.1
+# ... and taken when the words around prefer it this many times over.
+RUNNER_LEAD = 5.0
+PAIR_WEIGHT = 0.9  # of a pair's own count against its second character's frequency
 
 
 def in_document_script(pages: list[list[Box]]) -> list[list[Box]]:
@@ -53,12 +63,65 @@ def in_document_script(pages: list[list[Box]]) -> list[list[Box]]:
 
 
 def _traditional_box(box: Box) -> Box:
-    text, places = _filled(box.text, box.places)
+    text, places = _filled(_runners_taken(box.text, box.runners), box.places)
     converted = _opencc("s2tw").convert(text)
     if len(converted) != len(text):
         return Box(box.corners, converted, box.score)
     kept = "".join(read if _also_traditional(read) else new for read, new in zip(text, converted))
     return Box(box.corners, kept, box.score, places)
+
+
+def _runners_taken(text: str, runners: tuple[tuple[str, float], ...]) -> str:
+    """`text` with a character replaced by the recogniser's runner-up where that one is a
+    character of either script's own (兩, 责) scored `RUNNER_SCORE` or more, and the words on both
+    sides prefer it by `RUNNER_LEAD` ("两个" over "雨个", "尽责" over "尽青")."""
+    if len(runners) != len(text):
+        return text
+    chars = list(text)
+    for i, (runner, score) in enumerate(runners):
+        if score < RUNNER_SCORE or not _ideograph(runner) or not _ideograph(chars[i]):
+            continue
+        if _to_simplified(runner) == runner and _to_traditional(runner) == runner:
+            continue  # a character both scripts share: the page's script says nothing for it
+        # A mark or digit beside it says nothing of the word: the other side decides ("盡责,").
+        before = _to_simplified(chars[i - 1]) if i and _ideograph(chars[i - 1]) else ""
+        after = _to_simplified(chars[i + 1]) if i + 1 < len(chars) and _ideograph(chars[i + 1]) else ""
+        read, other = _to_simplified(chars[i]), _to_simplified(runner)
+        if other != read and _pair_fit(before, other, after) > RUNNER_LEAD * _pair_fit(before, read, after):
+            chars[i] = runner
+    return "".join(chars)
+
+
+def _pair_fit(before: str, char: str, after: str) -> float:
+    """P(char | before) * P(after | char) by the character pairs of jieba's words, each
+    interpolated with the single characters' frequency, so that an unseen pair is rare, not impossible."""
+    counts = _pair_counts()
+    total = counts[""]
+
+    def given(first: str, second: str) -> float:
+        pair = counts.get(first + second, 0.0) / counts[first] if counts.get(first) else 0.0
+        return PAIR_WEIGHT * pair + (1 - PAIR_WEIGHT) * counts.get(second, 0.0) / total
+
+    return (given(before, char) if before else counts.get(char, 0.0) / total) * (given(char, after) if after else 1.0)
+
+
+@functools.cache
+def _pair_counts() -> dict[str, float]:
+    """Every character and every pair of characters in jieba's words, counted by the words'
+    frequency; "" counts all characters."""
+    import jieba
+
+    counts: dict[str, float] = defaultdict(float)
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lexicon:
+        for line in lexicon:
+            word, count, *_ = line.split()
+            count = float(count)
+            for i, char in enumerate(word):
+                counts[char] += count
+                counts[""] += count
+                if i:
+                    counts[word[i - 1 : i + 1]] += count
+    return dict(counts)
 
 
 def _filled(text: str, places: tuple[float, ...]) -> tuple[str, tuple[float, ...]]:
