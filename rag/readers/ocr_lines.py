@@ -83,17 +83,17 @@ def _mark_widths(box: Box) -> dict[int, float | None]:
     """The width in ems of each mark of `_HALF`, `_FULL` and `_DASH` in the box; None where it cannot be measured."""
     text = box.text
     marks = [i for i, char in enumerate(text) if (char in _HALF or char in _FULL or char in _DASH) and not _latin(text, i)]
-    em = _ideograph_advance(text, box.places)
+    em = ideograph_advance(text, box.places)
     return {i: None if em is None else _width(box, i, em) for i in marks}
 
 
-def _ideograph_advance(text: str, places) -> float | None:
+def ideograph_advance(text: str, places) -> float | None:
     """The median distance between two ideographs read side by side, if `text` has three such pairs.
 
     `places` holds where each character of `text` was read along its line."""
     if len(places) != len(text):
         return None
-    steps = [b - a for a, b, c, d in zip(places, places[1:], text, text[1:]) if _ideograph(c) and _ideograph(d) and b > a]
+    steps = [b - a for a, b, c, d in zip(places, places[1:], text, text[1:]) if ideograph(c) and ideograph(d) and b > a]
     return statistics.median(steps) if len(steps) >= 3 else None
 
 
@@ -146,7 +146,7 @@ def _latin(text: str, i: int) -> bool:
     return (text[max(i - 1, 0) : i] + text[i + 1 : i + 2]).isascii()
 
 
-def _ideograph(char: str) -> bool:
+def ideograph(char: str) -> bool:
     return char.isalnum() and unicodedata.east_asian_width(char) in "WF"
 
 

@@ -32,7 +32,7 @@ import functools
 from collections import defaultdict
 from pathlib import Path
 
-from rag.readers.ocr_lines import Box, _ideograph, _ideograph_advance
+from rag.readers.ocr_lines import Box, ideograph, ideograph_advance
 
 # Where two characters were read this many of the line's character advances apart, or more,
 # one was dropped between them (read side by side they are 1.0 apart; on bench/ocr.py's scans
@@ -79,13 +79,13 @@ def _runners_taken(text: str, runners: tuple[tuple[str, float], ...]) -> str:
         return text
     chars = list(text)
     for i, (runner, score) in enumerate(runners):
-        if score < RUNNER_SCORE or not _ideograph(runner) or not _ideograph(chars[i]):
+        if score < RUNNER_SCORE or not ideograph(runner) or not ideograph(chars[i]):
             continue
         if _to_simplified(runner) == runner and _to_traditional(runner) == runner:
             continue  # a character both scripts share: the page's script says nothing for it
         # A mark or digit beside it says nothing of the word: the other side decides ("盡责,").
-        before = _to_simplified(chars[i - 1]) if i and _ideograph(chars[i - 1]) else ""
-        after = _to_simplified(chars[i + 1]) if i + 1 < len(chars) and _ideograph(chars[i + 1]) else ""
+        before = _to_simplified(chars[i - 1]) if i and ideograph(chars[i - 1]) else ""
+        after = _to_simplified(chars[i + 1]) if i + 1 < len(chars) and ideograph(chars[i + 1]) else ""
         read, other = _to_simplified(chars[i]), _to_simplified(runner)
         if other != read and _pair_fit(before, other, after) > RUNNER_LEAD * _pair_fit(before, read, after):
             chars[i] = runner
@@ -109,34 +109,39 @@ def _pair_fit(before: str, char: str, after: str) -> float:
 def _pair_counts() -> dict[str, float]:
     """Every character and every pair of characters in jieba's words, counted by the words'
     frequency; "" counts all characters."""
+    counts: dict[str, float] = defaultdict(float)
+    for word, count in _lexicon():
+        for i, char in enumerate(word):
+            counts[char] += count
+            counts[""] += count
+            if i:
+                counts[word[i - 1 : i + 1]] += count
+    return dict(counts)
+
+
+def _lexicon():
+    """(word, frequency) of each entry of jieba's dictionary: 350,000 words, Simplified."""
     import jieba
 
-    counts: dict[str, float] = defaultdict(float)
     with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lexicon:
         for line in lexicon:
             word, count, *_ = line.split()
-            count = float(count)
-            for i, char in enumerate(word):
-                counts[char] += count
-                counts[""] += count
-                if i:
-                    counts[word[i - 1 : i + 1]] += count
-    return dict(counts)
+            yield word, float(count)
 
 
 def _filled(text: str, places: tuple[float, ...]) -> tuple[str, tuple[float, ...]]:
     """`text` with a character put into each one-character gap the lexicon can fill."""
-    em = _ideograph_advance(text, places)
+    em = ideograph_advance(text, places)
     if em is None:
         return text, places
     chars, at = list(text), list(places)
     for i in reversed(range(len(text) - 1)):
         step = (places[i + 1] - places[i]) / em
-        if not GAP_EMS <= step < WIDE_GAP_EMS or not (_ideograph(text[i]) or _ideograph(text[i + 1])):
+        if not GAP_EMS <= step < WIDE_GAP_EMS or not (ideograph(text[i]) or ideograph(text[i + 1])):
             continue
         # A digit or mark beside the gap says nothing of the word: the other side decides ("建[議]156條").
-        before = _simplified(text[max(0, i - 1) : i + 1]) if _ideograph(text[i]) else ""
-        after = _simplified(text[i + 1 : i + 3]) if _ideograph(text[i + 1]) else ""
+        before = _simplified(text[max(0, i - 1) : i + 1]) if ideograph(text[i]) else ""
+        after = _simplified(text[i + 1 : i + 3]) if ideograph(text[i + 1]) else ""
         filler = best_filler(before, after)
         if filler:
             chars.insert(i + 1, filler)
@@ -174,18 +179,13 @@ def _fit(before: str, char: str, after: str) -> float:
 def _counts() -> dict[str, float]:
     """Each character that can vanish, with the one or two characters before it and after it in
     jieba's words, counted by the frequency of the words."""
-    import jieba
-
     vanishing = _vanishing()
     counts: dict[str, float] = defaultdict(float)
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lexicon:
-        for line in lexicon:
-            word, count, *_ = line.split()
-            count = float(count)
-            for i, char in enumerate(word):
-                if char in vanishing:  # only the n-grams `_fit` asks for
-                    for gram in {char, word[max(0, i - 2) : i + 1], word[max(0, i - 1) : i + 1], word[i : i + 2], word[i : i + 3]}:
-                        counts[gram] += count
+    for word, count in _lexicon():
+        for i, char in enumerate(word):
+            if char in vanishing:  # only the n-grams `_fit` asks for
+                for gram in {char, word[max(0, i - 2) : i + 1], word[max(0, i - 1) : i + 1], word[i : i + 2], word[i : i + 3]}:
+                    counts[gram] += count
     return dict(counts)
 
 
@@ -193,10 +193,8 @@ def _counts() -> dict[str, float]:
 def _vanishing() -> frozenset[str]:
     """Simplified characters whose Traditional form is missing from the recogniser's dictionary."""
     known = recogniser_characters()
-    import jieba
-
-    chars = set(Path(jieba.__file__).parent.joinpath("dict.txt").read_text(encoding="utf-8")) - set(" \n0123456789")
-    return frozenset(c for c in chars if _ideograph(c) and (t := _to_traditional(c)) != c and t not in known)
+    chars = {char for word, _ in _lexicon() for char in word}
+    return frozenset(c for c in chars if ideograph(c) and (t := _to_traditional(c)) != c and t not in known)
 
 
 @functools.cache
