@@ -106,6 +106,10 @@ UNANSWERABLE_CHECKS = {
     "读书活动有多少名委员参加": lambda: absent(r"品书香[^。]*\d", J_FILE) and absent(r"\d+[名位]委员[^。]*读书", J_FILE),
     "协商议事月”一共开展了多少场": lambda: absent(r"协商议事月[^。]*\d", JINHU) and absent(r"\d+多?场", JINHU),
     "“走近委员”活动帮委员解决了多少": lambda: "走近委员" in JY2025 and absent(r"\d+个", JY2025),
+    # --- added later (e235-e237), same kinds
+    "洪泽区政协2024年": lambda: absent(r"2024|二〇二四", HONGZE),
+    "如皋市政协": lambda: absent("如皋"),
+    "“学雷锋 送温暖”活动有多少名": lambda: absent(r"学雷锋[^。]*\d", A_FILE) and absent(r"\d+多?[名位][^。]*学雷锋", A_FILE),
 }
 
 errors = []

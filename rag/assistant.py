@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.answer import answer, asks_across, committee_hits
+from rag.combine import combined, split_questions
 from rag.config import Settings
 from rag.embed import Embedder, make_embedder
 from rag.errors import RagError
@@ -107,6 +108,13 @@ class Assistant:
         """Text pieces as they are written, then the finished Answer (which the caller shows instead)."""
         retriever = self.retriever  # one consistent index for the whole question, even during a swap
         check_question(question)
+        questions = split_questions(question)
+        if len(questions) > 1 and self.generator is None and _each_about_its_own(questions, retriever):
+            # Several questions in one message, each about its own committee: each answered on its
+            # own (rag.combine). "…？是哪个市政协的综述里提到的？" leans on the first: asked as one.
+            asked = [self.ask(part, [*previous, *questions[:i]], where) for i, part in enumerate(questions)]
+            yield combined(question, asked)
+            return
         standalone, notice = self._standalone(question, list(previous), retriever)
         result = retriever.search(standalone, top_k=10, where=where)
         naming = retriever.naming(normalize(standalone))
@@ -188,6 +196,12 @@ class Assistant:
             build_seconds=manifest.get("build_seconds"),
             failed=tuple(sorted(manifest["corpus"].get("failed", {}))),
         )
+
+
+def _each_about_its_own(questions: list[str], retriever: Retriever) -> bool:
+    """Whether every question names a committee with a report here, not all the same ones."""
+    named = [frozenset(retriever.naming(normalize(q)).report_ids) for q in questions]
+    return all(named) and len(set(named)) > 1
 
 
 def _generated_answer(

@@ -232,3 +232,29 @@ def test_a_partner_committee_is_context_not_the_subject(data_assistant):
     answer = data_assistant.ask("哪个区政协和泰州市政协联合召开过协商会？")
     assert answer.verdict != "报告未提及"
 
+
+
+def test_two_questions_about_two_committees_in_one_message_are_both_answered(data_assistant):
+    found = data_assistant.ask("金湖县政协提案立案多少件？洪泽区政协通过智慧平台提交提案多少件？")
+    first, second = found.text.split("\n\n")
+    assert first.startswith("【金湖县政协提案立案多少件？】") and "159件" in first
+    assert second.startswith("【洪泽区政协通过智慧平台提交提案多少件？】") and "91件" in second
+    assert [c.number for c in found.citations] == list(range(1, len(found.citations) + 1))
+    assert {q.citation for q in found.quotes} == {c.number for c in found.citations}
+    assert_quotes_are_exact(found)
+
+
+@pytest.mark.parametrize("message", [
+    "金湖县政协提案立案多少件？办结率和满意率是多少？",  # the second leans on the first
+    "丹阳市政协的哪项创新做法获评优秀创新案例？是哪个市政协的综述里提到的？",  # and here: no report of 丹阳
+])
+def test_a_question_leaning_on_the_one_before_is_asked_as_one(data_assistant, message):
+    assert "【" not in data_assistant.ask(message).text
+
+
+def test_a_message_is_split_only_into_questions_of_their_own():
+    from rag.combine import split_questions
+
+    assert split_questions("金湖县政协提案立案多少件？洪泽区政协呢？") == ["金湖县政协提案立案多少件？", "洪泽区政协呢？"]
+    assert split_questions("金湖县政协提案立案多少件？是吗？") == ["金湖县政协提案立案多少件？是吗？"]
+    assert split_questions("金湖县政协提案立案多少件？") == ["金湖县政协提案立案多少件？"]

@@ -19,7 +19,7 @@ STAGES = [
     {"committees", "question", "fit", "theme"},
     {"retrieve"},
     {"choose", "answer", "followup", "prompt", "generate", "local_model", "numbers", "claims", "support", "verify"},
-    {"excerpts", "overview", "basket", "draft", "draft_word"},
+    {"excerpts", "overview", "basket", "draft", "draft_word", "combine"},
     {"assistant", "uploads"},
     {"evaluate", "render", "workspace"},
     {"api"},
