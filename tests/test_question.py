@@ -202,3 +202,22 @@ def test_an_amount_in_the_askers_phrasing_is_no_term():
     terms = {t for group, *_ in question_terms("委员有没有谁一份提案、一条信息都没交过？", (), lambda term: 1.0) for t in group}
     assert "提案" in terms and "信息" in terms
     assert not terms & {"一份", "一条"}
+
+
+@pytest.mark.parametrize("question, official", [
+    ("非党员委员参加了哪些活动？", {"党外", "民主党派", "无党派"}),
+    ("不是党员的委员有什么安排？", {"党外", "无党派"}),
+    ("委员们去看看了哪些项目？", {"视察", "观摩"}),
+    ("汛期防洪有什么建议？", {"防汛"}),
+])
+def test_everyday_words_for_people_and_visits_are_read_in_the_reports_words(question, official):
+    """"不是党员的委员" is what a report calls 党外委员; "去看看" is 视察 or 观摩; 防洪 is 防汛."""
+    from rag.lexicon import official_wording
+
+    assert any(official <= set(words) for _, words in official_wording(question))
+
+
+def test_an_english_belief_is_a_chinese_xinnian():
+    from rag.lexicon import english_term_groups
+
+    assert any("信念" in group for group in english_term_groups("conviction"))
