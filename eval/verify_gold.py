@@ -110,6 +110,12 @@ UNANSWERABLE_CHECKS = {
     "洪泽区政协2024年": lambda: absent(r"2024|二〇二四", HONGZE),
     "如皋市政协": lambda: absent("如皋"),
     "“学雷锋 送温暖”活动有多少名": lambda: absent(r"学雷锋[^。]*\d", A_FILE) and absent(r"\d+多?[名位][^。]*学雷锋", A_FILE),
+    # --- added later (e263-e267), same kinds
+    "姜堰区政协2022年": lambda: absent(r"2022|二〇二二", J_FILE),
+    "句容市政协": lambda: absent(r"句容"),
+    "基层社情民意联系点": lambda: absent(r"聯系點[^。]*\d", TRAD_FILE) and absent(r"\d+個?[^。,，]{0,8}聯系點", TRAD_FILE),
+    "“金秋助学”活动去了哪些": lambda: only_in_furniture("金秋助学") and only_in_furniture("朱坝|东双沟"),
+    "“委员请你来读书”活动办了多少期": lambda: "委员请你来读书" in texts[D_FILE] and absent(r"[\d一二三四五六七八九十]+期", D_FILE),
 }
 
 errors = []
