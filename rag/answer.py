@@ -53,21 +53,32 @@ _ACROSS = re.compile(r"各地|各个|各县|各市|各区|各家|哪些地方|�
 # (almost) nothing with the question. The dev set (not used for the choice) gives 100/100/0.
 MIN_COVERAGE = 0.05
 _CONFIDENCE_SLOPE = 8.0
+# A committee's line on a topic in the asker's own words holds at least this share of the best line's coverage.
+_LINE_SHARE = 0.5
 _TYPED = ("place", "organisation", "person", "title", "date", "ordinal", "figures")
 _KIND_WORDS = {
     "number": "数字", "figures": "数字", "ordinal": "届次或期数", "place": "地点", "organisation": "单位名称",
     "person": "人名", "title": "名称", "date": "时间",
 }
-_SCOPE_WORDS = re.compile(r"^(?:请问|请)?(?:各地|各个|各县|各市|各区|各家|各|所有|哪些|哪几个|[两三四五六几]地|这些|上述)?(?:地方)?的?(?:政协|委员会)?的?")
+_SCOPE_WORDS = re.compile(
+    r"^(?:请问|请)?(?:各地|各个|各县|各市|各区|各家|各|所有|哪些|哪几个|[两三四五六几]地|这些|上述)?(?:地方)?的?(?:政协|委员会)?的?"
+    r"(?:(?:工作)?报告|综述|总结|材料)?(?:里|中)?都?(?:提到|提及|写到|说到|讲到|谈到)?了?"  # "哪些政协的报告里提到了X": X is asked
+)
 _TOPIC_END = re.compile(r"分别|都|是多少|有多少|是什么|有什么|有哪些|怎么|怎样|如何|多少|几[个件次名位项家篇条批场人]|哪些|哪几|[？?。，,!！]")
 _RATE = re.compile(r"[\u4e00-\u9fff]{2}率")
+_WHICH_NOUN = re.compile(r"(?:哪些|哪几[个项类种]?|什么)([\u4e00-\u9fff]{2,})")
+# The kind of answer a which-question wants, not its topic: "哪些[活动]", "什么[新做法]".
+_VAGUE_KINDS = re.compile(r"新?(?:活动|工作|做法|举措|措施|事情|内容|方面|项目|成果|成绩|亮点|特色|经验|事)|[？?。，,!！]")
 _COUNTED = re.compile(r"(?:多少|几)(.*)$")
 _ASIDE = re.compile(r"[(（][^)）]*[)）]")  # "（或计划开展）"
 _NUMERAL = re.compile(r"^[\d.,，\s一二三四五六七八九十百千万亿两余多]+")
 _MEASURE = {"场": "场次", "名": "人数", "位": "人数", "人": "人数", "人次": "人次"}
 _YEAR_WORD = re.compile(r"(?:19|20)\d\d年?度?")
 # Words around a cross-committee question's topic that are not the topic: tense, plans, particles.
-_FILLER = frozenset("了 的 之 在 有 是 要 将 计划 打算 安排 准备 将要 今后 明年 各自 分别 都 又 还 次 场 场次 件 个 名 位 篇 项 家 条 批 人 人次 期".split())
+_FILLER = frozenset(
+    "了 的 之 在 有 是 要 将 计划 打算 安排 准备 将要 今后 明年 各自 分别 都 又 还 次 场 场次 件 个 名 位 篇 项 家 条 批 人 人次 期 "
+    "为 对 关于 方面 做 干 搞 做了 干了 搞了".split()
+)
 
 
 def answer(
@@ -93,7 +104,8 @@ def answer(
     across = asks_across(standalone, named)
     # "哪些地方政协…" names the scope, not a place asked for.
     asked = read_question(_SCOPE_WORDS.sub("", standalone.strip()) if across else standalone)
-    terms = question_terms(standalone, names, idf)
+    # "各地…": the scope is no term; as one it favours any sentence saying 各地.
+    terms = question_terms(_SCOPE_WORDS.sub("", standalone.strip()) if across else standalone, names, idf)
     pool = candidates(result.hits, terms, asked)
     if not pool:
         return _abstention(question, standalone, result, NOT_FOUND, "没有找到足以回答的段落")
@@ -147,18 +159,20 @@ def _lines(
 ) -> Answer:
     """One line per committee: its best sentence about `topic` (`_gate`; a result before a plan
     unless plans are asked, when rag.choose's period bonus weighs in), or, when `complete`,
-    "报告未提及…" for a committee with none. A topic that is no known theme and that no sentence
-    is about is the asker's wording, not the reports': then the sentence rules alone decide."""
-    for gate in (_gate(topic), _gate(topic, themed=False)):
-        chosen, missing = [], []
-        for short, pool in per.items():
-            fitting = [c for c in pool if gate(c, asked)]
-            if fitting:
-                chosen.append(min(fitting, key=lambda c: (c.period.plan and not asked.plan, -c.score, c.hit_rank, c.start)))
-            elif complete:
-                missing.append(short)
-        if chosen or _known_theme(topic):
-            break
+    "报告未提及…" for a committee with none. A topic that is no known theme is the asker's own
+    wording: the sentence rules alone decide, and a committee's line must hold the asker's words
+    about as well as the best line does (`_LINE_SHARE` of its coverage; unless it quotes a
+    phrase, which every line then holds); a line sharing only
+    words such as 组织、活动 with the question is filler, and that committee has none."""
+    known = _known_theme(topic)
+    gate = _gate(topic, themed=known)
+    best = {short: min(fitting, key=lambda c: (c.period.plan and not asked.plan, -c.score, c.hit_rank, c.start))
+            for short, pool in per.items() if (fitting := [c for c in pool if gate(c, asked)])}
+    if best and not known and not asked.phrases:  # a quoted phrase is the topic, and each line holds it
+        floor = _LINE_SHARE * max(c.coverage for c in best.values())
+        best = {short: c for short, c in best.items() if c.coverage >= floor}
+    chosen = list(best.values())
+    missing = [short for short in per if short not in best] if complete else []
     if not chosen:
         return _abstention(question, standalone, result, RELATED, f"各报告中没有关于{topic}的内容")
     what = _missing_what(topic, asked)
@@ -201,6 +215,8 @@ def _topic(standalone: str, asked: Asked, names: tuple[str, ...]) -> str:
     counted = _COUNTED.search(text)
     if asked.kind == "number" and counted:  # "多少件[集体提案]": what is counted comes first
         pieces.insert(0, _TOPIC_END.split(counted.group(1))[0])
+    elif (which := _WHICH_NOUN.search(text)) and _VAGUE_KINDS.sub("", which.group(1)) not in ("", *_FILLER):
+        pieces.insert(0, _TOPIC_END.split(which.group(1))[0])  # "组织了哪些[读书活动]", not "哪些[活动]"
     for piece in pieces:
         words = [w for w in segmenter().lcut(piece.strip()) if w.strip()]
         while words and (words[0] in _FILLER or words[0] in GENERIC_WORDS):

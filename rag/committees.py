@@ -7,6 +7,9 @@ and committees without a report here, told apart as the subject asked about or a
   (a place followed by 政协/委员会) and differs from that committee's place by one character
   that sounds the same (金胡县 → 金湖县, 海按 → 海安) or keeps the same 市/县/区 (姜埝区 → 姜堰区).
   The answer then says how the name was read ("按“金湖县”理解").
+- In a Chinese question, a committee's place may be written as the initials of its pinyin,
+  as people type in chat ("jy政协", "hz那边": 姜堰, 洪泽). Read only as a whole Latin word of
+  2-4 letters that stands for one corpus place alone, and said as a reading ("“jy”按“姜堰”理解").
 - A committee with no report here is a reason to decline only when it is the subject asked
   about. Named as a partner ("与扬州市政协联合…", "和泰州市政协…"), or in a question asking
   which committee did something ("哪个政协…", "是哪个市政协的综述…"), it is context, not the subject.
@@ -33,6 +36,7 @@ _ADMIN_SUFFIX = re.compile(r"(?:省|市|县|区|州|盟|旗)$")
 _PARTNER_BEFORE = re.compile(r"(?:与|和|同|跟|向|赴|到|去|联合|携手|邀请|接待|会同|对接|协同|陪同|对口|来自|及)$")
 # The question asks which committee did something: any committee it names is context.
 _HEAD_POSSESSIVE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:政协|委员会)的")
+_LATIN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,4}(?![A-Za-z])")
 _ASKS_WHICH = re.compile(r"哪(?:个|些|家|一个|几个|两个)?(?:[省市县区]?政协|地方|[省市县区]|委员会)|哪里的政协|which committee", re.I)
 
 
@@ -56,6 +60,7 @@ class Committees:
     def __init__(self, reports: dict[str, ReportMeta]) -> None:
         self.reports = reports
         self.aliases = _alias_table(reports)
+        self.initials = _initials_table(self.aliases)
 
     def names_of(self, report_id: str) -> list[str]:
         """Every name a question may use for a report, longest first."""
@@ -85,6 +90,9 @@ class Committees:
                 partners.append(place)
             else:
                 unknown.append(place)
+        for at, written, place in self._initials_in(normalized):
+            readings.append((written, place))
+            named.extend((at, rid) for rid in self.aliases[place])
         report_ids = tuple(dict.fromkeys(rid for _, rid in sorted(named)))
         return Naming(report_ids, tuple(dict.fromkeys(readings)), tuple(dict.fromkeys(unknown)), tuple(dict.fromkeys(partners)))
 
@@ -105,6 +113,17 @@ class Committees:
         for place in places_before_committee(normalized):
             if not any(place in alias or alias in place for alias in self.aliases):
                 found.append((normalized.find(place), place))
+        return found
+
+    def _initials_in(self, normalized: str) -> list[tuple[int, str, str]]:
+        """(position, as written, place) of each pinyin-initials name in a Chinese question ("jy" -> 姜堰)."""
+        if not re.search(r"[\u4e00-\u9fff]", normalized):
+            return []
+        found = []
+        for match in _LATIN_WORD.finditer(normalized):
+            place = self.initials.get(match.group().lower())
+            if place and match.group().lower() not in self.aliases:
+                found.append((match.start(), match.group(), place))
         return found
 
     def _correct(self, place: str) -> tuple[str, list[str]] | None:
@@ -170,3 +189,19 @@ def _alias_table(reports: dict[str, ReportMeta]) -> dict[str, list[str]]:
             if len(key) >= 2:
                 table.setdefault(key, []).append(report_id)
     return table
+
+
+def _initials_table(aliases: dict[str, list[str]]) -> dict[str, str]:
+    """Pinyin initials -> the Chinese place name they stand for ("jy" -> "姜堰"), for initials of one committee only."""
+    from pypinyin import Style, lazy_pinyin
+
+    spelled: dict[str, set[tuple[str, ...]]] = {}
+    place_of: dict[str, str] = {}
+    for name, report_ids in aliases.items():
+        if not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name) or _ADMIN_SUFFIX.search(name) or name.endswith("政协"):
+            continue
+        initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
+        spelled.setdefault(initials, set()).add(tuple(report_ids))
+        place_of[initials] = name
+    return {initials: place_of[initials] for initials, owners in spelled.items() if len(owners) == 1}
+

@@ -197,6 +197,23 @@ def test_every_committee_in_scope_gets_a_line_or_says_its_report_does_not_mentio
     assert sum(line == "报告未提及满意率。" for line in rates.values()) == 4 and "滿意率保持100%" in rates["镇江市政协"]
 
 
+@pytest.mark.parametrize("question, words, topic", [
+    ("各地政协分别组织了哪些读书活动？", ("读书",), "读书活动"),
+    ("各地政协为乡村振兴做了哪些事？", ("乡村振兴", "乡村产业振兴"), "乡村振兴"),
+    ("哪些政协的报告里提到了志愿服务？", ("志愿服务",), "志愿服务"),
+    ("各地政协在招商引资方面做了什么？", ("招商",), "招商引资"),
+])
+def test_a_topic_in_the_askers_words_gets_lines_only_from_committees_whose_report_speaks_of_it(assistant, question, words, topic):
+    """No known theme: a committee's line must hold the asker's words about as well as the best
+    line does; one sharing only 各地/组织/活动 is filler, and that committee's report is said not to mention it."""
+    lines = _lines(assistant.ask(question))
+    assert len(lines) == 6
+    said = [c for c, line in lines.items() if line != f"报告未提及{topic}。"]
+    assert said and len(said) < 6
+    for committee in said:
+        assert any(w in normalize(lines[committee]) for w in words), (committee, lines[committee])
+
+
 def test_unanswerable_question_says_so_and_quotes_nothing(assistant):
     answer = assistant.ask("盱眙县政协2023年提案立案了多少件？")
     assert answer.abstained and answer.text.startswith("所收录的报告中没有找到") and not answer.quotes

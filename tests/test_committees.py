@@ -65,3 +65,29 @@ def test_a_committee_without_a_report_asked_about_is_the_subject(question, subje
 
 def test_exact_names_and_aliases_still_come_first_in_order():
     assert read("金湖县和Hai'an分别如何开展协商？").report_ids == ("jinhu", "haian")
+
+
+@pytest.mark.parametrize("question, report, written, meant", [
+    ("jy政协2024年组织了多少场协商活动？", "jiangyan", "jy", "姜堰"),
+    ("ZJ那边的社情民意研究院是和谁一起成立的？", "zhenjiang", "ZJ", "镇江"),
+    ("想问下jh的委员履职清单是怎么回事", "jinhu", "jh", "金湖"),
+])
+def test_pinyin_initials_in_a_chinese_question_are_read_as_the_committee(question, report, written, meant):
+    naming = read(question)
+    assert naming.report_ids == (report,)
+    assert naming.reading_note == f"“{written}”按“{meant}”理解"
+
+
+@pytest.mark.parametrize("question", [
+    "What did the Hai'an CPPCC do for members?",  # an English question: its words are words, not initials
+    "zx给委员打分满分多少？",  # zx is 政协, no place's initials
+    "jyh那边怎么样？",  # three letters that are no corpus place's initials
+    "hajy政协",  # one Latin word, not two names
+])
+def test_latin_words_that_are_no_committees_initials_name_none(question):
+    assert all(written not in ("jy", "ha", "zj", "jh") for written, _ in read(question).readings)
+
+
+def test_initials_two_places_share_are_read_as_neither():
+    committees = Committees({"a": _meta("金湖县政协", "金湖"), "b": _meta("嘉禾县政协", "嘉禾")})  # both "jh"
+    assert committees.read(normalize("jh政协提案多少件？")).report_ids == ()
