@@ -6,16 +6,19 @@ an answer is an exact slice of a cited passage (`Quote.start/end` index the repo
   answer-type fit, period fit, passage rank); a question gets at most three, shown in citation
   order, each followed by its [n] marker.
 - A question across committees ("各地…", "分别…", or naming several) gets one line per
-  committee (`_lines`): its best sentence about the thing asked, labelled with the committee
-  (and "（2025年计划）" when it comes from a plan), or "××政协：报告未提及满意率。" when its
+  committee (`_lines`): its best sentence about the thing asked, and a second one scoring nearly
+  as well (as a single answer takes more than one), labelled with the committee (and
+  "（2025年计划）" when it comes from a plan), or "××政协：报告未提及满意率。" when its
   report has none. With `scope` (each committee in scope searched in its own reports,
   `committee_hits`) every committee gets its line; without, only those among the hits that answer.
   What "about the thing asked" means is decided once, in `_gate`: the thing is the question's
-  topic (`_topic`: "各地政协[提案办理满意率]分别是多少"); a sentence must be on its theme by the
+  topic (rag.topic: "各地政协[提案办理满意率]分别是多少"); a sentence must be on its theme by the
   rules of rag.theme (not one item of a list of other things, no figure measuring another theme),
   where a topic narrower than its theme keeps only the theme's terms it names (民主评议: 评议, not
   any 监督), hold every rate it asks (满意率), and for a figure question hold a figure of the right
-  kind (rag.fit); a sentence that merely shares words never stands in a line.
+  kind (rag.fit); a sentence that merely shares words never stands in a line. A topic in the
+  asker's own words (no known theme) is judged by the sentence rules alone, and a committee's
+  line must hold it about as well as the best line does.
 - Whether the best sentence answers is decided, not assumed (`_verdict`): a figure question
   needs a figure attached to the thing asked, a place/organisation/person question a sentence
   naming one, a question about a year a passage about that year, and every question enough of
@@ -27,17 +30,17 @@ an answer is an exact slice of a cited passage (`Quote.start/end` index the repo
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import replace
 from typing import Callable
 
 from rag.choose import Candidate, candidates, question_terms
 from rag.errors import BadQuestion
 from rag.fit import LOOSE, UNCLEAR
-from rag.question import Asked, read_question, same_count
+from rag.question import Asked, read_question
 from rag.records import Answer, Citation, Hit, Quote, SearchFilter, SearchResult
-from rag.text import GENERIC_WORDS, figure_spans, normalize, segmenter
-from rag.theme import REQUEST_WORDS, THEMES, Theme, theme_for, theme_weight
+from rag.topic import KIND_WORDS, RATE, SCOPE_WORDS, TYPED, asks_across, counts_in, known_theme, missing_what, topic_of
+from rag.text import normalize
+from rag.theme import THEMES, Theme, theme_for, theme_weight
 
 DIRECT = "直接回答"
 RELATED = "相关内容，未直接回答"
@@ -45,7 +48,6 @@ NOT_FOUND = "报告未提及"
 MAX_SENTENCES = 3
 MAX_COMMITTEES = 12  # a cross-committee question over more committees than this gets lines from the joint hits only
 _SCOPE_DEPTH = 8  # passages searched in each committee's reports for its line
-_ACROSS = re.compile(r"各地|各个|各县|各市|各区|各家|哪些地方|哪些政协|哪几个|分别|对比|比较|各政协|都有|都在|each|every|which committees", re.I)
 # The least share of a question's term weight the chosen sentence must hold to count as an
 # answer. Swept on eval/questions.jsonl (186 questions) with `rag ask --jsonl`: 0 declined 82%
 # of the unanswerable ones, 0.05 97% with 0.7% answerable declined, 0.08 100% with 3.3%; the
@@ -55,30 +57,8 @@ MIN_COVERAGE = 0.05
 _CONFIDENCE_SLOPE = 8.0
 # A committee's line on a topic in the asker's own words holds at least this share of the best line's coverage.
 _LINE_SHARE = 0.5
-_TYPED = ("place", "organisation", "person", "title", "date", "ordinal", "figures")
-_KIND_WORDS = {
-    "number": "数字", "figures": "数字", "ordinal": "届次或期数", "place": "地点", "organisation": "单位名称",
-    "person": "人名", "title": "名称", "date": "时间",
-}
-_SCOPE_WORDS = re.compile(
-    r"^(?:请问|请)?(?:各地|各个|各县|各市|各区|各家|各|所有|哪些|哪几个|[两三四五六几]地|这些|上述)?(?:地方)?的?(?:政协|委员会)?的?"
-    r"(?:(?:工作)?报告|综述|总结|材料)?(?:里|中)?都?(?:提到|提及|写到|说到|讲到|谈到)?了?"  # "哪些政协的报告里提到了X": X is asked
-)
-_TOPIC_END = re.compile(r"分别|都|是多少|有多少|是什么|有什么|有哪些|怎么|怎样|如何|多少|几[个件次名位项家篇条批场人]|哪些|哪几|[？?。，,!！]")
-_RATE = re.compile(r"[\u4e00-\u9fff]{2}率")
-_WHICH_NOUN = re.compile(r"(?:哪些|哪几[个项类种]?|什么)([\u4e00-\u9fff]{2,})")
-# The kind of answer a which-question wants, not its topic: "哪些[活动]", "什么[新做法]".
-_VAGUE_KINDS = re.compile(r"新?(?:活动|工作|做法|举措|措施|事情|内容|方面|项目|成果|成绩|亮点|特色|经验|事)|[？?。，,!！]")
-_COUNTED = re.compile(r"(?:多少|几)(.*)$")
-_ASIDE = re.compile(r"[(（][^)）]*[)）]")  # "（或计划开展）"
-_NUMERAL = re.compile(r"^[\d.,，\s一二三四五六七八九十百千万亿两余多]+")
-_MEASURE = {"场": "场次", "名": "人数", "位": "人数", "人": "人数", "人次": "人次"}
-_YEAR_WORD = re.compile(r"(?:19|20)\d\d年?度?")
-# Words around a cross-committee question's topic that are not the topic: tense, plans, particles.
-_FILLER = frozenset(
-    "了 的 之 在 有 是 要 将 计划 打算 安排 准备 将要 今后 明年 各自 分别 都 又 还 次 场 场次 件 个 名 位 篇 项 家 条 批 人 人次 期 "
-    "为 对 关于 方面 做 干 搞 做了 干了 搞了".split()
-)
+# A committee's line takes a second sentence scoring at least this share of its best one.
+_SECOND_SHARE = 0.6
 
 
 def answer(
@@ -103,14 +83,14 @@ def answer(
         return _abstention(question, standalone, result, NOT_FOUND, result.reason)
     across = asks_across(standalone, named)
     # "哪些地方政协…" names the scope, not a place asked for.
-    asked = read_question(_SCOPE_WORDS.sub("", standalone.strip()) if across else standalone)
+    asked = read_question(SCOPE_WORDS.sub("", standalone.strip()) if across else standalone)
     # "各地…": the scope is no term; as one it favours any sentence saying 各地.
-    terms = question_terms(_SCOPE_WORDS.sub("", standalone.strip()) if across else standalone, names, idf)
+    terms = question_terms(SCOPE_WORDS.sub("", standalone.strip()) if across else standalone, names, idf)
     pool = candidates(result.hits, terms, asked)
     if not pool:
         return _abstention(question, standalone, result, NOT_FOUND, "没有找到足以回答的段落")
     if across:
-        topic = _topic(standalone, asked, names)
+        topic = topic_of(standalone, asked, names)
         if scope:
             per = {short: candidates(hits, terms, asked) for short, hits in scope.items()}
             return _lines(question, standalone, result, per, asked, topic, complete=True)
@@ -128,11 +108,6 @@ def answer(
     if problem:
         return _abstention(question, standalone, result, RELATED, problem, confidence)
     return _assemble(question, standalone, result, chosen, labelled=False, confidence=confidence)
-
-
-def asks_across(question: str, named: int) -> bool:
-    """Whether `question` wants one line per committee: it names two or more, or none and says 各地/分别/…"""
-    return named >= 2 or (named == 0 and _ACROSS.search(question) is not None)
 
 
 def committee_hits(retriever, question: str, report_ids=(), where: SearchFilter | None = None) -> dict[str, tuple[Hit, ...]]:
@@ -164,84 +139,39 @@ def _lines(
     about as well as the best line does (`_LINE_SHARE` of its coverage; unless it quotes a
     phrase, which every line then holds); a line sharing only
     words such as 组织、活动 with the question is filler, and that committee has none."""
-    known = _known_theme(topic)
+    known = known_theme(topic)
     gate = _gate(topic, themed=known)
-    best = {short: min(fitting, key=lambda c: (c.period.plan and not asked.plan, -c.score, c.hit_rank, c.start))
-            for short, pool in per.items() if (fitting := [c for c in pool if gate(c, asked)])}
+    best = {short: _line(fitting, asked) for short, pool in per.items() if (fitting := [c for c in pool if gate(c, asked)])}
     if best and not known and not asked.phrases:  # a quoted phrase is the topic, and each line holds it
-        floor = _LINE_SHARE * max(c.coverage for c in best.values())
-        best = {short: c for short, c in best.items() if c.coverage >= floor}
-    chosen = list(best.values())
+        floor = _LINE_SHARE * max(line[0].coverage for line in best.values())
+        best = {short: line for short, line in best.items() if line[0].coverage >= floor}
+    chosen = [candidate for line in best.values() for candidate in line]
     missing = [short for short in per if short not in best] if complete else []
     if not chosen:
         return _abstention(question, standalone, result, RELATED, f"各报告中没有关于{topic}的内容")
-    what = _missing_what(topic, asked)
+    what = missing_what(topic, asked)
     gaps = tuple(f"{short}：报告未提及{what}。" for short in missing)
     confidence = max(_confidence(c, asked) for c in chosen)
     return _assemble(question, standalone, result, chosen[:MAX_COMMITTEES], labelled=True, confidence=confidence, gaps=gaps)
 
 
-def _counts_in(text: str, word: str) -> bool:
-    """Whether a figure of `text` is written with counting word `word`, or one counting the same things."""
-    folded = normalize(text)
-    units = (_NUMERAL.sub("", folded[start:end]) for start, end in figure_spans(folded))
-    return any(unit and same_count(word, unit) for unit in units)
-
-
-def _missing_what(topic: str, asked: Asked) -> str:
-    """What a committee's report does not give: 满意率, 社情民意信息的篇数, 所问的地点, 协商方面的计划."""
-    if asked.phrases:
-        return "、".join(f"“{phrase}”" for phrase in asked.phrases)
-    if asked.kind in _TYPED and asked.kind != "figures":
-        return f"所问的{_KIND_WORDS[asked.kind]}"
-    if asked.kind == "number" and not _RATE.search(topic):
-        word = asked.counting_word
-        return f"{topic}的{_MEASURE.get(word, word + '数') if word else '数字'}"
-    return f"{topic}方面的计划" if asked.plan else topic
-
-
-def _topic(standalone: str, asked: Asked, names: tuple[str, ...]) -> str:
-    """What a cross-committee question asks about each committee: the rates it names ("满意率"), else
-    the content words around its question word ("各地政协[社情民意信息]分别报送了多少篇", "2025年
-    分别计划怎么开展[协商]"), else the nouns it counts ("分别开展了多少次[协商活动]")."""
-    text = _ASIDE.sub(" ", _YEAR_WORD.sub(" ", normalize(standalone)))
-    for name in sorted(names, key=len, reverse=True):
-        text = text.replace(normalize(name), " ")
-    rates = list(dict.fromkeys(_RATE.findall(text)))
-    if rates:
-        return "、".join(rates)
-    text = _SCOPE_WORDS.sub("", text.strip().lstrip("和与及、 ").strip())
-    pieces = _TOPIC_END.split(text)
-    counted = _COUNTED.search(text)
-    if asked.kind == "number" and counted:  # "多少件[集体提案]": what is counted comes first
-        pieces.insert(0, _TOPIC_END.split(counted.group(1))[0])
-    elif (which := _WHICH_NOUN.search(text)) and _VAGUE_KINDS.sub("", which.group(1)) not in ("", *_FILLER):
-        pieces.insert(0, _TOPIC_END.split(which.group(1))[0])  # "组织了哪些[读书活动]", not "哪些[活动]"
-    for piece in pieces:
-        words = [w for w in segmenter().lcut(piece.strip()) if w.strip()]
-        while words and (words[0] in _FILLER or words[0] in GENERIC_WORDS):
-            words.pop(0)
-        while words and (words[-1] in _FILLER or words[-1] in GENERIC_WORDS):
-            words.pop()
-        topic = "".join(words)
-        for word in sorted(GENERIC_WORDS | _FILLER, key=len, reverse=True):  # "开展调研" as one jieba word
-            if topic.startswith(word) and len(topic) >= len(word) + 2:
-                topic = topic[len(word) :]
-        if any(len(w) >= 2 and w not in REQUEST_WORDS for w in words):
-            return topic
-    return "".join(asked.counted) or "所问的内容"
-
-
-def _known_theme(topic: str) -> bool:
-    try:
-        return theme_for(topic) in THEMES
-    except BadQuestion:
-        return False
+def _line(fitting: list[Candidate], asked: Asked) -> list[Candidate]:
+    """A committee's sentences for its line: the best (a result before a plan unless plans are
+    asked), and a second of the same standing when it scores nearly as well ("分别有哪些项目":
+    a report often gives two), in report order."""
+    ranked = sorted(fitting, key=lambda c: (c.period.plan and not asked.plan, -c.score, c.hit_rank, c.start))
+    line = ranked[:1]
+    for candidate in ranked[1:]:
+        same_standing = candidate.period.plan == line[0].period.plan
+        if same_standing and candidate.score >= _SECOND_SHARE * line[0].score and not _overlaps(candidate, line[0]):
+            line.append(candidate)
+            break
+    return sorted(line, key=lambda c: (c.hit.chunk.doc, c.start))
 
 
 def _gate(topic: str, themed: bool = True) -> Callable[[Candidate, Asked], bool]:
     """Whether a candidate is about `topic` (module docstring): on its theme (unless not `themed`), holding its rates."""
-    rates = _RATE.findall(topic)
+    rates = RATE.findall(topic)
     try:
         theme: Theme | None = theme_for(topic) if themed else None
     except BadQuestion:
@@ -256,13 +186,13 @@ def _gate(topic: str, themed: bool = True) -> Callable[[Candidate, Asked], bool]
             return False
         if any(rate not in text for rate in rates) or any(phrase not in text for phrase in asked.phrases):
             return False  # "哪些地方开展了“X”": only a sentence naming X
-        if asked.kind in ("number", *_TYPED) and candidate.fit < LOOSE:
+        if asked.kind in ("number", *TYPED) and candidate.fit < LOOSE:
             return False
-        if asked.kind == "number" and asked.counting_word and not _counts_in(candidate.text, asked.counting_word):
+        if asked.kind == "number" and asked.counting_word and not counts_in(candidate.text, asked.counting_word):
             return False  # "多少件提案": 满意率100% is no count of 件
         chunk = candidate.hit.chunk
         before = chunk.text[: max(candidate.start - chunk.start, 0)]
-        if theme is None or asked.phrases or (asked.kind in _TYPED and asked.kind != "figures"):
+        if theme is None or asked.phrases or (asked.kind in TYPED and asked.kind != "figures"):
             return True  # a quoted name is what is asked; a place or a title is judged by its kind (rag.fit)
         return theme_weight(candidate.text, theme, chunk.headings, before) > 0
 
@@ -271,13 +201,13 @@ def _gate(topic: str, themed: bool = True) -> Callable[[Candidate, Asked], bool]
 
 def _verdict(pool: list[Candidate], best: Candidate, asked: Asked) -> str:
     """Why the best sentence does not answer the question, or "" when it does."""
-    kind = _KIND_WORDS.get(asked.kind, "")
+    kind = KIND_WORDS.get(asked.kind, "")
     if asked.years and not any(c.in_period for c in pool):
         years = "、".join(str(y) for y in asked.years)
         return f"报告中没有关于{years}年的相关内容"
     if asked.kind == "number" and not any(c.fit >= UNCLEAR and c.in_period for c in pool):
         return "报告中没有与所问对象对应的数字"
-    if asked.kind in _TYPED and not any(c.fit >= LOOSE for c in pool):
+    if asked.kind in TYPED and not any(c.fit >= LOOSE for c in pool):
         return f"报告中没有找到所问的{kind}"
     if best.coverage < MIN_COVERAGE:
         return "相关段落没有直接回答这个问题"
@@ -326,7 +256,10 @@ def _assemble(
             label = chunk.short_name + (f"（{candidate.period.label}）" if candidate.period.plan else "")
         quotes.append(Quote(candidate.text, candidate.start, candidate.end, numbers[chunk.chunk_id], label))
     if labelled:
-        text = "\n".join([*(f"{q.label}：{q.text}[{q.citation}]" for q in quotes), *gaps])
+        lines: dict[str, str] = {}
+        for q in quotes:  # a committee's two sentences stand on its one line
+            lines[q.label] = (lines[q.label] if q.label in lines else f"{q.label}：") + f"{q.text}[{q.citation}]"
+        text = "\n".join([*lines.values(), *gaps])
     else:
         text = "".join(f"{q.text}[{q.citation}]" for q in quotes)
     return Answer(

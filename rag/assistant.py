@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from rag.answer import answer, asks_across, committee_hits
+from rag.answer import answer, committee_hits
+from rag.topic import asks_across
 from rag.combine import combined, split_questions
 from rag.config import Settings
 from rag.embed import Embedder, make_embedder

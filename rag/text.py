@@ -117,6 +117,7 @@ def is_mostly_english(text: str) -> bool:
 SENTENCE_END = "。！？!?；;"
 _SENTENCE = re.compile(rf"[^{SENTENCE_END}\n]+[{SENTENCE_END}]?")
 _MIN_SENTENCE_CHARS = 6
+_ENUMERATED_HEADING = re.compile(r"[一二三四五六七八九十]是[^，,；;：:。！？!?]{2,14}[。；;：:]?")
 # "一是…。二是…；" enumerates inside one paragraph; rag.chunk files each chunk under its item.
 ENUMERATOR = re.compile(rf"(?:^|(?<=[{SENTENCE_END}]))([一二三四五六七八九十]是[^{SENTENCE_END}]{{1,24}})[{SENTENCE_END}]")
 
@@ -142,7 +143,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def says_nothing(text: str, headings: tuple[str, ...]) -> bool:
     """A sentence too short to quote, or the run-in heading of its paragraph ("党建赋能增动力。"):
     it matches a question's words but says nothing."""
-    return len(text) < _MIN_SENTENCE_CHARS or normalize(text.rstrip(SENTENCE_END)) in {normalize(h) for h in headings}
+    if len(text) < _MIN_SENTENCE_CHARS or normalize(text.rstrip(SENTENCE_END)) in {normalize(h) for h in headings}:
+        return True
+    # "二是服务委员企业。" standing as a sentence heads the sentences after it, whatever the chunker made of it
+    return _ENUMERATED_HEADING.fullmatch(text.strip()) is not None and not any(c.isdigit() for c in text)
 
 
 YEAR = re.compile(r"(?:19|20)\d\d")

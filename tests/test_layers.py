@@ -16,7 +16,7 @@ STAGES = [
     {"chunk", "period"},
     {"embed", "store"},
     {"index"},
-    {"committees", "question", "fit", "theme"},
+    {"committees", "question", "fit", "theme", "topic"},
     {"retrieve"},
     {"choose", "answer", "followup", "prompt", "generate", "local_model", "numbers", "claims", "support", "verify"},
     {"excerpts", "overview", "basket", "draft", "draft_word", "combine"},

@@ -162,6 +162,11 @@ def test_says_nothing_for_short_sentences_and_run_in_headings():
     assert says_nothing("好。", ())
     assert says_nothing("党建赋能增动力。", ("一、加强党建", "党建赋能增动力"))
     assert not says_nothing("全年立案159件。", ("一、加强党建",))
+    # a run-in heading "N是…" standing as a sentence of its own, without a heading line
+    assert says_nothing("二是服务委员企业。", ())
+    assert says_nothing("三是完成中心任务。", ())
+    assert not says_nothing("二是开展专题协商3次。", ())  # a figure: it reports
+    assert not says_nothing("一是围绕优化营商环境,组织委员深入企业调研。", ())  # a sentence that goes on
 
 
 def test_generic_words_name_no_evidence():
