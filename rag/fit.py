@@ -4,7 +4,8 @@
   "提案立案多少件", "收到建议32件" does not, nor does "16名市一级党政负责人" answer "多少名委员".
   A figure is attached when the counted word stands in the figure's clause before it, or right
   after it ("23名文史委员"); it counts something else when another noun follows it or its
-  counting word is of another kind (件 is not 名).
+  counting word is of another kind (件 is not 名). A figure right before a 《title》 counts
+  what the title names ("编报7期《洪泽社情民意》" answers "社情民意编了几期").
 - A place, organisation or person question needs a sentence naming one (jieba's part-of-speech
   tags ns/nt/nr, or the words such names end with: 镇/村/街道…, 公司/协会/研究院…).
 - A title question needs a 《title》 or a “named” thing; a date question a date.
@@ -41,6 +42,7 @@ _TITLE = re.compile(r"《[^》]+》|“[^”]{2,}”|「[^」]{2,}」")
 _DATE = re.compile(r"\d{1,2}月(?:\d{1,2}日)?|\d{4}年\d{1,2}月|[一二三四五六七八九十]+月|年初|年底|年末|上半年|下半年|期间")
 _INSTITUTION = re.compile(r"政协|委员会")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百\d]+")
+_TITLE_AFTER = re.compile(r"《([^》]{2,30})》")
 
 
 def fits(sentence: str, asked: Asked) -> float:
@@ -92,6 +94,10 @@ def _one_figure(text: str, start: int, end: int, asked: Asked) -> float:
     after = _CLAUSE_BREAK.split(text[end:])[0][:8]
     if any(word in before or after.startswith(word) or word in after[:6] for word in asked.counted):
         return ATTACHED
+    titled = _TITLE_AFTER.match(text, end)
+    if titled:  # "编报7期《洪泽社情民意》": the figure counts what the title names, whatever jieba makes of it
+        # a counted compound is named by its head ("文史资料" by 《姜堰文史》)
+        return ATTACHED if any(word[:2] in titled.group(1) for word in asked.counted) else UNCLEAR
     noun_after = _first_noun(after)
     if noun_after and not any(noun_after in word or word in noun_after for word in asked.counted):
         return OTHER

@@ -47,6 +47,10 @@ def test_a_figure_question_knows_what_it_counts():
     ("有多少名委员参加？", "组织委员56名参加视察。", True),
     ("帮企业解决了多少件难题？", "协调解决企业消防验收、人才引进等难题44个。", True),  # 个 counts anything
     ("提案立案多少件？", "组织委员开展读书活动。", False),  # no figure at all
+    # a figure before a 《title》 counts what the title names, whatever jieba tags its first word
+    ("社情民意信息编了几期？", "出台实施办法,编报7期《洪泽社情民意》,收集整理68篇社情民意报送市政协。", True),
+    ("文史资料出了几期？", "编印4期《姜堰文史》,征集史料30余篇。", True),
+    ("社情民意信息编了几期？", "编印4期《姜堰文史》,全年开展调研。", False),  # the title names something else
 ])
 def test_a_figure_answers_only_when_attached_to_the_thing_counted(question, sentence, attached):
     fit = fits(sentence, read_question(question))
