@@ -221,6 +221,21 @@ def test_everyday_words_for_people_and_visits_are_read_in_the_reports_words(ques
     assert any(official <= set(words) for _, words in official_wording(question))
 
 
+@pytest.mark.parametrize("question, official", [
+    ("给在外地混得好的老乡办过聚会吗？", {"联谊", "乡贤"}),
+    ("委员干活的情况多久晒一次？", {"通报", "履职", "每季度"}),
+    ("给搞党务的开过小灶没有？", {"党务干部", "专题培训"}),
+    ("有没有给委员跑腿的地方？", {"服务中心"}),
+    ("宣传稿上过什么排行榜？", {"稿件", "榜单"}),
+    ("委员帮农村捐钱了吗？", {"善款"}),
+])
+def test_chat_register_for_gatherings_reports_training_and_giving_is_read_in_the_reports_words(question, official):
+    """Each everyday phrase brings the words a report uses for the same thing (rag/data/register.tsv)."""
+    from rag.lexicon import official_wording
+
+    assert official <= {word for _, words in official_wording(question) for word in words}
+
+
 def test_an_english_belief_is_a_chinese_xinnian():
     from rag.lexicon import english_term_groups
 

@@ -83,6 +83,12 @@ def test_year_the_named_report_neither_covers_nor_mentions_is_abstained(retrieve
     assert not retriever.search("金湖县政协2023年提案立案多少件？").abstain
 
 
+@pytest.mark.parametrize("question", ["洪泽区政协有没有给委员服务的机构？", "镇江市政协给搞党务的同志办过班没有？"])
+def test_an_everyday_word_absent_from_the_named_report_is_no_missing_fact(retriever, question):
+    """机构, 同志: other reports happen to use them, the asked one does not; they name no fact."""
+    assert not retriever.search(question).abstain
+
+
 def test_a_question_searched_again_in_each_committee_is_embedded_once(data_index, embedder):
     """A cross-committee question is searched in each committee's reports; embedding is nearly
     all of a search's time, so the same text is embedded once."""
