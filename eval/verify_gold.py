@@ -116,6 +116,12 @@ UNANSWERABLE_CHECKS = {
     "基层社情民意联系点": lambda: absent(r"聯系點[^。]*\d", TRAD_FILE) and absent(r"\d+個?[^。,，]{0,8}聯系點", TRAD_FILE),
     "“金秋助学”活动去了哪些": lambda: only_in_furniture("金秋助学") and only_in_furniture("朱坝|东双沟"),
     "“委员请你来读书”活动办了多少期": lambda: "委员请你来读书" in texts[D_FILE] and absent(r"[\d一二三四五六七八九十]+期", D_FILE),
+    # --- added later (e293-e297), same kinds
+    "海安市政协委员工委2024年": lambda: absent(r"2024|二〇二四", A_FILE),
+    "靖江市政协": lambda: absent("靖江"),
+    "民生专题协商议事月”活动推动解决了多少": lambda: absent(r"议事月[^。]*\d", HONGZE) and "推动解决一批" in HONGZE,
+    "8月18日金湖县政协主席会议视察": lambda: only_in_furniture("专精特新") and only_in_furniture("8月18日"),
+    "“委员看发展”活动组织了多少名委员": lambda: "委员看发展" in JY2025 and absent(r"\d+多?[名位人]", JY2025),
 }
 
 errors = []
