@@ -236,6 +236,20 @@ def test_chat_register_for_gatherings_reports_training_and_giving_is_read_in_the
     assert official <= {word for _, words in official_wording(question) for word in words}
 
 
+@pytest.mark.parametrize("question, chinese", [
+    ("What shortcomings did the committee admit in its year-end summary?", {"不足", "总结"}),
+    ("Which party branches did the CPPCC set up?", {"党支部", "成立"}),
+    ("What is the main thread of the committee's work?", {"主线"}),
+    ("How did members celebrate the 75th anniversary of the founding?", {"庆祝", "周年", "成立"}),
+    ("What did the committee do for the Yangtze River Delta integration?", {"长三角", "一体化"}),
+])
+def test_english_words_of_every_field_of_the_reports_find_their_chinese(question, chinese):
+    """The glossary covers the reports' general vocabulary, not only their CPPCC terms."""
+    from rag.lexicon import english_term_groups
+
+    assert chinese <= {word for group in english_term_groups(question) for word in group}
+
+
 def test_an_english_belief_is_a_chinese_xinnian():
     from rag.lexicon import english_term_groups
 
