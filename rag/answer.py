@@ -39,7 +39,7 @@ from rag.fit import LOOSE, UNCLEAR
 from rag.question import Asked, read_question
 from rag.records import Answer, Citation, Hit, Quote, SearchFilter, SearchResult
 from rag.topic import KIND_WORDS, RATE, SCOPE_WORDS, TYPED, asks_across, counts_in, known_theme, missing_what, topic_of
-from rag.text import normalize
+from rag.text import normalize, sentence_spans
 from rag.theme import THEMES, Theme, theme_for, theme_weight
 
 DIRECT = "直接回答"
@@ -100,7 +100,10 @@ def answer(
         return _lines(question, standalone, result, per, asked, topic, complete=False)
     # A question about one committee is answered from that committee's report only.
     own = [c for c in pool if named == 1 and c.hit.chunk.report_id == result.hits[0].chunk.report_id]
-    pool = own or pool
+    pool = _about_what_is_named(own or pool, asked)
+    if not pool:
+        missing = "、".join(asked.days) or "、".join(f"“{p}”" for p in asked.phrases) + "的数字"
+        return _abstention(question, standalone, result, RELATED, f"报告中没有关于{missing}的内容")
     chosen = _best(pool)
     best = max(chosen, key=lambda c: c.score)
     problem = _verdict(pool, best, asked)
@@ -197,6 +200,26 @@ def _gate(topic: str, themed: bool = True) -> Callable[[Candidate, Asked], bool]
         return theme_weight(candidate.text, theme, chunk.headings, before) > 0
 
     return gate
+
+
+def _about_what_is_named(pool: list[Candidate], asked: Asked) -> list[Candidate]:
+    """The candidates about the day a question names ("8月18日"), and for a figure question about a
+    “quoted” activity those saying it (in the sentence or the one before): "“X”活动解决了多少个
+    问题" is not answered by a figure of the next activity. Nothing is left when the reports do not
+    say; with no sentence naming the quoted thing at all, its wording may differ, and all stay."""
+    if asked.days:
+        pool = [c for c in pool if all(day in normalize(c.hit.chunk.text) for day in asked.days)]
+    if asked.kind == "number" and asked.phrases:
+        named = [c for c in pool if any(p in _with_sentence_before(c) for p in asked.phrases)]
+        pool = named if named or not any(p in normalize(c.hit.chunk.text) for c in pool for p in asked.phrases) else []
+    return pool
+
+
+def _with_sentence_before(candidate: Candidate) -> str:
+    chunk = candidate.hit.chunk
+    at = candidate.start - chunk.start
+    before = [start for start, end in sentence_spans(chunk.text) if end <= at]
+    return normalize(chunk.text[before[-1] if before else at : candidate.end - chunk.start])
 
 
 def _verdict(pool: list[Candidate], best: Candidate, asked: Asked) -> str:

@@ -83,6 +83,7 @@ class Asked:
     head: tuple[str, ...] = ()  # 平台 in "哪两个平台": alternatives, one of which the answer names
     destination: bool = False  # "去了哪里": a place someone went to, not one merely named
     done_to: str = ""  # 联系 in "联系谁": the verb a person question asks the object of
+    days: tuple[str, ...] = ()  # "8月18日": a day the question names, which the evidence must name too
 
 
 # "哪两个平台", "哪些方面", "哪几项制度": the noun after 哪 + measure is the kind of thing asked for.
@@ -93,6 +94,7 @@ _WHICH_EN = re.compile(
     re.I,
 )
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
+_DAY = re.compile(r"(?<!\d)\d{1,2}月\d{1,2}[日号]")
 
 
 def read_question(question: str) -> Asked:
@@ -109,7 +111,7 @@ def read_question(question: str) -> Asked:
     done_to = _DONE_TO.search(text) if kind == "person" else None
     return Asked(
         kind, counting_word, counted, years, bool(_PLAN.search(text)), phrases, place_unit.replace("城市", "市"), head,
-        destination, done_to.group(1) if done_to else "",
+        destination, done_to.group(1) if done_to else "", tuple(d.replace("号", "日") for d in _DAY.findall(text)),
     )
 
 

@@ -229,6 +229,22 @@ def test_a_run_in_heading_is_never_a_committee_line(assistant):
     assert "委员企业" in lines["海安市政协"] and "委员企业" in lines["金湖县政协"]
 
 
+@pytest.mark.parametrize("question, reason", [
+    # the day stands only in a photo caption, which is no passage
+    ("2023年5月20日海安市政协委员工委组织了什么活动？", "5月20日"),
+    # the quoted activity's sentence gives no figure; the 120场次 next to it count another platform's
+    ("姜堰区政协“委员看发展”活动组织了多少场次？", "数字"),
+])
+def test_a_named_day_or_the_figure_of_a_quoted_activity_must_be_in_the_evidence(assistant, question, reason):
+    found = assistant.ask(question)
+    assert found.abstained and reason in found.reason and not found.quotes
+
+
+def test_a_figure_of_a_quoted_activity_in_the_sentence_after_its_name_answers(assistant):
+    found = assistant.ask("洪泽区政协通过“码”上议平台开展了多少场协商议事活动？")
+    assert not found.abstained and "1012场" in found.text
+
+
 def test_unanswerable_question_says_so_and_quotes_nothing(assistant):
     answer = assistant.ask("盱眙县政协2023年提案立案了多少件？")
     assert answer.abstained and answer.text.startswith("所收录的报告中没有找到") and not answer.quotes
