@@ -143,10 +143,20 @@ def _counted(text: str) -> tuple[str, tuple[str, ...]]:
     if not match:
         return "", ()
     counting_word = match.group(1) or ""
-    after = _nouns(match.group(2) or "", until_verb=True)[:3]
+    after = _nouns(match.group(2) or "", until_verb=True)[:3] or _event_after(match.group(2) or "")
+    if after:  # "多少次视察", "多少名委员": the thing written after the number is what is counted
+        return counting_word, tuple(after)
     clause_start = max(text.rfind(p, 0, match.start()) for p in "，,。？?；;、 ") + 1
-    before = _nouns(text[clause_start : match.start()])[-2:]
-    return counting_word, tuple(dict.fromkeys(after + before))
+    return counting_word, tuple(_nouns(text[clause_start : match.start()])[-2:])  # "提案立案多少件"
+
+
+def _event_after(text: str) -> list[str]:
+    """"多少次[视察]": an event word right after the counting word is counted, though a verb elsewhere."""
+    import jieba.posseg
+
+    segmenter()
+    words = [w.word for w in jieba.posseg.cut(text) if w.word.strip()]
+    return words[:1] if words and words[0] in _ACTIONS and len(words[0]) >= 2 else []
 
 
 def _nouns(text: str, until_verb: bool = False) -> list[str]:

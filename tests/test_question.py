@@ -33,6 +33,22 @@ def test_the_expected_answer_type_is_read_from_the_question_words(question, kind
     assert read_question(question).kind == kind
 
 
+@pytest.mark.parametrize("question, counted", [
+    ("海安市政协委员工委和金湖县政协分别组织了多少次视察？", ("视察",)),  # not the 委员 of the body's name
+    ("今年一共开展了多少场调研？", ("调研",)),
+    ("提案立案多少件？", ("提案", "立案")),  # nothing after the number: the clause before says
+])
+def test_what_is_written_after_the_number_is_what_is_counted(question, counted):
+    assert read_question(question).counted == counted
+
+
+def test_a_committees_body_after_its_name_is_no_topic():
+    from rag.topic import topic_of
+
+    question = "姜堰区政协和海安市政协委员工委分别怎么发挥专家委员作用？"
+    assert topic_of(question, read_question(question), ("姜堰区政协", "海安市政协")) == "发挥专家委员作用"
+
+
 def test_a_figure_question_knows_what_it_counts():
     asked = read_question("海安市有多少名政协委员参加了协商议事活动？")
     assert (asked.counting_word, asked.counted) == ("名", ("委员",))
