@@ -14,7 +14,7 @@ from typing import Mapping
 SCHEMA_VERSION = 1
 # Bump when ingest or chunk rules change what chunks an unchanged file yields:
 # an index built under other rules is then rebuilt instead of served.
-CHUNK_RULES_VERSION = 3
+CHUNK_RULES_VERSION = 4  # 4: Traditional scans read with look-alikes and CPPCC words (rag.readers.ocr_script)
 
 # Questions longer than this are almost always a pasted document, not a question;
 # embedding them would take seconds and still match nothing in particular.

@@ -321,3 +321,21 @@ def test_on_a_traditional_page_the_runner_up_is_read_where_the_words_prefer_it()
     [[first, second]] = in_document_script(pages)
     assert first.text == "鎮江市政協堅決做到兩個維護"
     assert second.text == "委員履職盡責,聯系青年委員"
+
+
+def test_on_a_traditional_page_a_look_alike_the_recogniser_reads_for_a_character_it_lacks_is_set_right():
+    """PP-OCRv4 has no 黨 and reads it as 黛 (scripts/make_lookalikes.py asked it); 黨組 is what
+    the words around want, while 黛 in 粉黛 stays. Without a runner-up, the table alone decides."""
+    from rag.readers.ocr_script import lookalikes
+
+    assert "黨" in lookalikes()["黛"]
+    pages = [[_printed(("鎮江市政協黛組理論學習中心組", 1)), _printed(("鎮江市政協書畫展粉黛飄香", 1))]]
+    [[party, painting]] = in_document_script(pages)
+    assert party.text.startswith("鎮江市政協黨組")
+    assert "粉黛" in painting.text
+
+
+def test_on_a_traditional_page_a_rare_big5_reading_goes_back_to_its_common_form():
+    """党 is in Big5 only as a rare surname: read on a Traditional page it is 黨; 周 and 干 stay as read."""
+    [[box]] = in_document_script([[_printed(("鎮江市政協党組每周實干", 1))]])
+    assert box.text == "鎮江市政協黨組每周實干"

@@ -12,15 +12,21 @@ at once (a last page of two lines says little of its script):
 - A character read where the recogniser's runner-up in the same column is a character of either
   script's own (兩 behind 雨 at 0.48, 责 behind 青 at 0.31) is replaced by it when jieba's words
   around prefer it clearly ("两个" over "雨个"); a character both scripts share says nothing.
+  The same goes for the look-alikes the recogniser reads for the Traditional characters it
+  lacks (黛 for 黨, 繁 for 繫, 裔 for 奮): scripts/make_lookalikes.py asked the recogniser
+  itself, on those characters typeset in a CJK font, and rag/data/ocr_lookalikes.tsv keeps
+  what it read.
 - A gap of about one character's advance between two characters read on a line (the recogniser
   says where along the line it read each) is filled from a lexicon: jieba's dictionary of
-  350,000 words with their frequencies. The candidates are the characters whose Traditional form
-  the recogniser cannot read (only those can vanish this way); the one the words on both sides
-  make likeliest is taken when it is clearly the likeliest, else the gap is left.
+  350,000 words with their frequencies, and the words of CPPCC reports it lacks or underrates
+  (协商议事, 履职: those of this product's own tables in rag/data) at a common word's count. The candidates are the characters whose Traditional form
+  the recogniser cannot read (only those can vanish this way); the one with which the stretch
+  around reads likeliest as words is taken when it is clearly the likeliest, else the gap is left.
 - What was read is turned into Traditional characters by OpenCC, phrase by phrase, with the
   Taiwan standard forms (眾, 群, 裡: what Traditional documents use, not OpenCC's own 衆, 羣, 裏).
-  A character read as itself and valid in Traditional text too (周, 干, 于, 系) is kept: the
-  page printed what was read, though OpenCC writes 週 for 周 in "每周".
+  A character read as itself and valid in Traditional text too (周, 干, 于, 系: among Big5's
+  frequent characters) is kept: the page printed what was read, though OpenCC writes 週 for 周
+  in "每周". 党, in Big5 only as a rare surname, is 黨 read as its Simplified form.
 
 Measured on three Traditional scans (bench/ocr.py's of corpus/004, and two reports turned into
 Traditional by OpenCC and scanned the same way, written after the rules): see bench/README.md.
@@ -29,10 +35,12 @@ Traditional by OpenCC and scanned the same way, written after the rules): see be
 from __future__ import annotations
 
 import functools
+import math
 from collections import defaultdict
 from pathlib import Path
 
 from rag.readers.ocr_lines import Box, ideograph, ideograph_advance
+from rag.text import segmenter
 
 # Where two characters were read this many of the line's character advances apart, or more,
 # one was dropped between them (read side by side they are 1.0 apart; on bench/ocr.py's scans
@@ -42,6 +50,7 @@ GAP_EMS = 1.5
 WIDE_GAP_EMS = 2.6
 # The likeliest filler must be this many times as likely as the next one.
 CLEAR_LEAD = 2.0
+FILLER_CANDIDATES = 40  # the characters the bigrams beside a gap attest best, weighed as words
 SMOOTHING = 0.001
 # A runner-up the recogniser scored this high or higher is weighed against what it read (兩 at
 # 0.48 behind 雨, 责 at 0.31 behind 青 on bench/ocr.py's scans of 004) ...
@@ -49,6 +58,10 @@ RUNNER_SCORE = 0.1
 # ... and taken when the words around prefer it this many times over.
 RUNNER_LEAD = 5.0
 PAIR_WEIGHT = 0.9  # of a pair's own count against its second character's frequency
+# A word of CPPCC reports counts as often as this in the lexicon at least (set before measuring:
+# about a common word's count in jieba's dictionary, where 议事 has 1,840 and 履职 24).
+DOMAIN_COUNT = 1000.0
+_DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def in_document_script(pages: list[list[Box]]) -> list[list[Box]]:
@@ -73,23 +86,38 @@ def _traditional_box(box: Box) -> Box:
 
 def _runners_taken(text: str, runners: tuple[tuple[str, float], ...]) -> str:
     """`text` with a character replaced by the recogniser's runner-up where that one is a
-    character of either script's own (兩, 责) scored `RUNNER_SCORE` or more, and the words on both
-    sides prefer it by `RUNNER_LEAD` ("两个" over "雨个", "尽责" over "尽青")."""
+    character of either script's own (兩, 责) scored `RUNNER_SCORE` or more, or by a look-alike
+    the recogniser reads so (黛 -> 黨), and the words on both sides prefer it by `RUNNER_LEAD`
+    ("两个" over "雨个", "党组" over "黛组")."""
     if len(runners) != len(text):
-        return text
+        runners = (("", 0.0),) * len(text)  # read without them: the look-alikes still count
     chars = list(text)
     for i, (runner, score) in enumerate(runners):
-        if score < RUNNER_SCORE or not ideograph(runner) or not ideograph(chars[i]):
+        if not ideograph(chars[i]):
             continue
-        if _to_simplified(runner) == runner and _to_traditional(runner) == runner:
-            continue  # a character both scripts share: the page's script says nothing for it
+        others = list(lookalikes().get(chars[i], ()))
+        if score >= RUNNER_SCORE and ideograph(runner) and not (_to_simplified(runner) == runner == _to_traditional(runner)):
+            others.append(runner)  # a character both scripts share: the page's script says nothing for it
         # A mark or digit beside it says nothing of the word: the other side decides ("盡责,").
         before = _to_simplified(chars[i - 1]) if i and ideograph(chars[i - 1]) else ""
         after = _to_simplified(chars[i + 1]) if i + 1 < len(chars) and ideograph(chars[i + 1]) else ""
-        read, other = _to_simplified(chars[i]), _to_simplified(runner)
-        if other != read and _pair_fit(before, other, after) > RUNNER_LEAD * _pair_fit(before, read, after):
-            chars[i] = runner
+        read = _to_simplified(chars[i])
+        fits = {other: _pair_fit(before, _to_simplified(other), after) for other in others if _to_simplified(other) != read}
+        if fits and max(fits.values()) > RUNNER_LEAD * _pair_fit(before, read, after):
+            chars[i] = max(fits, key=fits.get)
     return "".join(chars)
+
+
+@functools.cache
+def lookalikes() -> dict[str, tuple[str, ...]]:
+    """A reading -> the Traditional characters the recogniser lacks that it reads so (黛 -> 黨),
+    from rag/data/ocr_lookalikes.tsv (scripts/make_lookalikes.py asked the recogniser)."""
+    table = {}
+    for line in (_DATA / "ocr_lookalikes.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            read, meant = line.split("\t")
+            table[read] = tuple(meant.split())
+    return table
 
 
 def _pair_fit(before: str, char: str, after: str) -> float:
@@ -120,13 +148,52 @@ def _pair_counts() -> dict[str, float]:
 
 
 def _lexicon():
-    """(word, frequency) of each entry of jieba's dictionary: 350,000 words, Simplified."""
+    """(word, frequency) of each entry of jieba's dictionary, 350,000 words in Simplified script,
+    with the words of CPPCC reports it lacks or underrates (`_domain_words`) at `DOMAIN_COUNT`."""
     import jieba
 
+    domain = _domain_words()
     with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lexicon:
         for line in lexicon:
             word, count, *_ = line.split()
-            yield word, float(count)
+            yield word, max(float(count), DOMAIN_COUNT) if word in domain else float(count)
+    yield from ((word, DOMAIN_COUNT) for word in domain - _general_words())
+
+
+@functools.cache
+def _domain_words() -> frozenset[str]:
+    """The Chinese words of this product's own tables of CPPCC wording (rag/data: the register of
+    everyday and official words, the synonyms, the English glossary): 协商议事, 社情民意, 建言献策."""
+    import re
+
+    words = set()
+    for name in ("register.tsv", "synonyms.tsv", "en_zh.tsv"):
+        for line in (_DATA / name).read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                words.update(re.findall(r"[\u4e00-\u9fff]{2,}", line))
+    return frozenset(words)
+
+
+@functools.cache
+def _general_words() -> frozenset[str]:
+    import jieba
+
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lexicon:
+        return frozenset(line.split(" ", 1)[0] for line in lexicon)
+
+
+@functools.cache
+def _tokenizer():
+    """A jieba of its own for `_as_words`, knowing the domain words: the one the index uses is left as it is."""
+    import jieba
+
+    segmenter()  # jieba silenced
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word in _domain_words():
+        if tokenizer.FREQ.get(word, 0) < DOMAIN_COUNT:
+            tokenizer.add_word(word, DOMAIN_COUNT)
+    return tokenizer
 
 
 def _filled(text: str, places: tuple[float, ...]) -> tuple[str, tuple[float, ...]]:
@@ -154,13 +221,24 @@ def best_filler(before: str, after: str) -> str | None:
     either side of a gap), among those whose Traditional form the recogniser cannot read; None
     when none is clearly likeliest.
 
-    A character bigram model of jieba's words: P(x | the character before) times P(the character
-    after | x), with the two characters before and after counted double where words hold them.
+    The candidates the characters beside the gap attest (`_fit`: a character bigram model of
+    jieba's words) are weighed by how well the whole stretch then reads as words: jieba's best
+    segmentation of before + x + after, each word at its frequency. "团结?斗" is 团结/奋斗, though
+    "结战" and "战斗" are pairs too.
     """
-    ranked = sorted(((_fit(before, char, after), char) for char in _vanishing()), reverse=True)[:2]
-    if not ranked or ranked[0][0] <= 0 or ranked[0][0] < CLEAR_LEAD * ranked[1][0]:
+    attested = sorted(((_fit(before, char, after), char) for char in _vanishing()), reverse=True)[:FILLER_CANDIDATES]
+    ranked = sorted(((math.log(fit) + _as_words(before + char + after), char) for fit, char in attested if fit > 0), reverse=True)[:2]
+    if not ranked or (len(ranked) == 2 and ranked[0][0] - ranked[1][0] < math.log(CLEAR_LEAD)):
         return None
     return ranked[0][1]
+
+
+def _as_words(text: str) -> float:
+    """The log-probability of the likeliest segmentation of `text` into the lexicon's words."""
+    tokenizer = _tokenizer()
+    route: dict[int, tuple[float, int]] = {}
+    tokenizer.calc(text, tokenizer.get_DAG(text), route)
+    return route[0][0]
 
 
 def _fit(before: str, char: str, after: str) -> float:
@@ -209,12 +287,14 @@ def recogniser_characters() -> frozenset[str]:
 
 
 def _also_traditional(char: str) -> bool:
-    """Whether `char` is written in Traditional text too (周, 干, 于, but not 镇): Big5 has it."""
+    """Whether `char` is written in Traditional text too (周, 干, 于, but not 镇): among Big5's
+    frequent characters (its first level, A440-C67E). 党 is in Big5's second level, as a
+    surname: in a Traditional report it is 黨 read as its Simplified form."""
     try:
-        char.encode("big5")
+        code = char.encode("big5")
     except UnicodeEncodeError:
         return False
-    return True
+    return len(code) == 2 and b"\xa4\x40" <= code <= b"\xc6\x7e"
 
 
 def _to_simplified(char: str) -> str:
