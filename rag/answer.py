@@ -93,7 +93,7 @@ def answer(
         topic = topic_of(standalone, asked, names)
         if scope:
             per = {short: candidates(hits, terms, asked) for short, hits in scope.items()}
-            return _lines(question, standalone, result, per, asked, topic, complete=True)
+            return _lines(question, standalone, result, per, asked, topic, complete=True, named=named >= 2)
         per = {}
         for candidate in sorted(pool, key=lambda c: c.hit_rank):
             per.setdefault(candidate.hit.chunk.short_name, []).append(candidate)
@@ -133,7 +133,7 @@ def committee_hits(retriever, question: str, report_ids=(), where: SearchFilter 
 
 def _lines(
     question: str, standalone: str, result: SearchResult, per: dict[str, list[Candidate]], asked: Asked,
-    topic: str, complete: bool,
+    topic: str, complete: bool, named: bool = False,
 ) -> Answer:
     """One line per committee: its best sentence about `topic` (`_gate`; a result before a plan
     unless plans are asked, when rag.choose's period bonus weighs in), or, when `complete`,
@@ -141,13 +141,24 @@ def _lines(
     wording: the sentence rules alone decide, and a committee's line must hold the asker's words
     about as well as the best line does (`_LINE_SHARE` of its coverage; unless it quotes a
     phrase, which every line then holds); a line sharing only
-    words such as 组织、活动 with the question is filler, and that committee has none."""
+    words such as 组织、活动 with the question is filler, and that committee has none. A committee
+    the question names (`named`) whose report has no sentence on a known theme's rules may have
+    one holding the asker's words as well as the best line does."""
     known = known_theme(topic)
     gate = _gate(topic, themed=known)
     best = {short: _line(fitting, asked) for short, pool in per.items() if (fitting := [c for c in pool if gate(c, asked)])}
     if best and not known and not asked.phrases:  # a quoted phrase is the topic, and each line holds it
         floor = _LINE_SHARE * max(line[0].coverage for line in best.values())
         best = {short: line for short, line in best.items() if line[0].coverage >= floor}
+    if best and known and named:
+        # Committees the asker named are expected to say something: one whose report names the
+        # theme only among other things (the rule above) still gets the sentence that holds the
+        # asker's words as well as the best line does, rather than "未提及".
+        loose, floor = _gate(topic, themed=False), max(line[0].coverage for line in best.values())
+        for short, pool in per.items():
+            fitting = [c for c in pool if short not in best and loose(c, asked) and c.coverage >= floor]
+            if fitting:
+                best[short] = _line(fitting, asked)
     chosen = [candidate for line in best.values() for candidate in line]
     missing = [short for short in per if short not in best] if complete else []
     if not chosen:

@@ -245,6 +245,15 @@ def test_a_figure_of_a_quoted_activity_in_the_sentence_after_its_name_answers(as
     assert not found.abstained and "1012场" in found.text
 
 
+def test_a_named_committee_whose_report_names_the_theme_only_in_a_list_still_gets_its_line(assistant):
+    """洪泽 lists "政协民主监督+检察监督" among six projects: asked by name, that is its line; asked
+    about 各地, a theme that is one item of a list does not make a line."""
+    named = _lines(assistant.ask("金湖县政协和洪泽区政协分别怎么开展民主监督？"))
+    assert "检察监督" in named["洪泽区政协"] and "民主监督" in named["金湖县政协"]
+    across = _lines(assistant.ask("各地政协民主监督分别怎么开展的？"))
+    assert across["洪泽区政协"] == "报告未提及民主监督。"
+
+
 def test_unanswerable_question_says_so_and_quotes_nothing(assistant):
     answer = assistant.ask("盱眙县政协2023年提案立案了多少件？")
     assert answer.abstained and answer.text.startswith("所收录的报告中没有找到") and not answer.quotes
