@@ -23,6 +23,16 @@ def test_another_committee_takes_the_previous_topic(rewrite):
     assert rewrite("那镇江呢", [FIRST]) == "镇江市政协提案立案多少件？"
 
 
+@pytest.mark.parametrize("question, meant", [
+    ("洪泽区政协又是怎么做的？", "洪泽区政协"),
+    ("镇江市政协又打算怎么做？", "镇江市政协"),
+    ("海安也有吗？", "海安市政协"),
+])
+def test_asking_only_how_another_committee_does_it_takes_the_previous_topic(rewrite, question, meant):
+    first = "金湖县政协怎样开展民主监督？"
+    assert rewrite(question, [first]) == f"{meant}怎样开展民主监督？"
+
+
 def test_a_follow_up_of_a_follow_up_keeps_the_first_topic(rewrite):
     assert rewrite("那镇江呢？", [FIRST, "那洪泽区呢？"]) == "镇江市政协提案立案多少件？"
 
