@@ -24,19 +24,11 @@ from rag.text import normalize, tokenize
 
 _SHORT = 16  # characters; longer questions carry their own context
 # Only a question that reads as elliptical is a follow-up; "镇江市政协新增设了哪个界别？" is not.
-_ELLIPTICAL = re.compile(
-    r"^(那么|那|还有|另外|and\b|what about|how about)|呢\s*[？?]?\s*$"
-    # "杜集区政协又打算怎么做？", "金湖也有吗？": the same asked again of another committee
-    r"|(?:又|也|还)(?:打算|准备|计划|是)?(?:怎么|如何|怎样)(?:做|办|干|开展)?的?\s*[？?]?\s*$"
-    r"|(?:又|也|还)有(?:吗|没有)?\s*[？?]?\s*$",
-    re.I,
-)
+# "杜集区政协又打算怎么做？", "金湖也有吗？": the same asked again of another committee
+_ASKED_AGAIN = r"(?:(?:又|也|还)(?:打算|准备|计划|是)?(?:怎么|如何|怎样)(?:做|办|干|开展)?的?|(?:又|也|还)有(?:吗|没有)?)[？?\s]*$"
+_ELLIPTICAL = re.compile(rf"^(那么|那|还有|另外|and\b|what about|how about)|呢\s*[？?]?\s*$|{_ASKED_AGAIN}", re.I)
 _BODY = re.compile(r".(?:委|办|室|组|部|处|中心|委员会)$")
-_FILLER = re.compile(
-    r"^(那么|那|还有|另外|and|what about|how about)\s*|[呢吗啊呀嘛？?。！!，,\s]+$"
-    r"|(?:又|也|还)(?:打算|准备|计划|是)?(?:怎么|如何|怎样)(?:做|办|干|开展)?的?[？?\s]*$|(?:又|也|还)有(?:吗|没有)?[？?\s]*$",
-    re.I,
-)
+_FILLER = re.compile(rf"^(那么|那|还有|另外|and|what about|how about)\s*|[呢吗啊呀嘛？?。！!，,\s]+$|{_ASKED_AGAIN}", re.I)
 
 
 def standalone_question(
