@@ -122,6 +122,11 @@ UNANSWERABLE_CHECKS = {
     "民生专题协商议事月”活动推动解决了多少": lambda: absent(r"议事月[^。]*\d", HONGZE) and "推动解决一批" in HONGZE,
     "8月18日金湖县政协主席会议视察": lambda: only_in_furniture("专精特新") and only_in_furniture("8月18日"),
     "“委员看发展”活动组织了多少名委员": lambda: "委员看发展" in JY2025 and absent(r"\d+多?[名位人]", JY2025),
+    # --- added later (e324-e327), same kinds
+    "镇江市政协2022年": lambda: absent(r"2022|二〇二二", TRAD_FILE),
+    "相山区政协": lambda: absent("相山"),
+    "设立了多少个乡镇(街道)政协工作委员会": lambda: absent(r"[\d一二三四五六七八九十]+个[^。,，]{0,8}(镇|街道|政协工作委员会)", JINHU) and absent(r"政协工作委员会[^。]*\d", JINHU),
+    "出版了几本讲“三水文化”的书": lambda: "三水文化" in JY2025 and absent(r"[\d一二三四五六七八九十两]+[本部册]", JY2025),
 }
 
 errors = []
