@@ -57,6 +57,8 @@ MIN_COVERAGE = 0.05
 _CONFIDENCE_SLOPE = 8.0
 # A committee's line on a topic in the asker's own words holds at least this share of the best line's coverage.
 _LINE_SHARE = 0.5
+# An answer takes another sentence scoring at least this share of the best one.
+_BEST_SHARE = 0.6
 # A committee's line takes a second sentence scoring at least this share of its best one.
 _SECOND_SHARE = 0.6
 
@@ -104,8 +106,10 @@ def answer(
     if not pool:
         missing = "、".join(asked.days) or "、".join(f"“{p}”" for p in asked.phrases) + "的数字"
         return _abstention(question, standalone, result, RELATED, f"报告中没有关于{missing}的内容")
-    chosen = _best(pool)
-    best = max(chosen, key=lambda c: c.score)
+    chosen = _best(pool, asked)
+    # A sentence sharing (almost) nothing with the question is no answer on its own, however
+    # close its meaning seems: the verdict is on the best chosen one that holds enough of it.
+    best = max([c for c in chosen if c.coverage >= MIN_COVERAGE] or chosen, key=lambda c: c.score)
     problem = _verdict(pool, best, asked)
     confidence = _confidence(best, asked)
     if problem:
@@ -257,13 +261,19 @@ def _confidence(best: Candidate, asked: Asked) -> float:
     return round(1.0 / (1.0 + math.exp(-_CONFIDENCE_SLOPE * margin)), 3)
 
 
-def _best(pool: list[Candidate]) -> list[Candidate]:
+def _best(pool: list[Candidate], asked: Asked) -> list[Candidate]:
+    """The best sentence and up to two more scoring nearly as well. A figure question takes another
+    sentence only when it holds as much of the question as the best: "提案立案多少件" shows
+    "报送集体提案5件" beside "提案立案159件" only if it also said 立案 (a second figure is
+    shown when the reports leave it open which one is asked, never as filler)."""
     ranked = sorted(pool, key=lambda c: (-c.score, c.hit_rank, c.start))
     top = ranked[0]
     chosen = [top]
     for candidate in ranked[1:]:
-        if len(chosen) == MAX_SENTENCES or candidate.score < 0.6 * top.score or candidate.score <= 0.2:
+        if len(chosen) == MAX_SENTENCES or candidate.score < _BEST_SHARE * top.score or candidate.score <= 0.2:
             break
+        if asked.kind == "number" and candidate.coverage < top.coverage:
+            continue
         if not any(_overlaps(candidate, c) for c in chosen):
             chosen.append(candidate)
     return sorted(chosen, key=lambda c: (c.hit_rank, c.start))

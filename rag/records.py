@@ -121,6 +121,9 @@ class Chunk:
 class Hit:
     chunk: Chunk
     score: float
+    # Cosine of the question with each sentence of the chunk (rag.text.sentence_spans order);
+    # empty when the index has no sentence vectors.
+    similarities: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

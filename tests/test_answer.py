@@ -315,3 +315,16 @@ def test_a_message_is_split_only_into_questions_of_their_own():
     assert split_questions("金湖县政协提案立案多少件？洪泽区政协呢？") == ["金湖县政协提案立案多少件？", "洪泽区政协呢？"]
     assert split_questions("金湖县政协提案立案多少件？是吗？") == ["金湖县政协提案立案多少件？是吗？"]
     assert split_questions("金湖县政协提案立案多少件？") == ["金湖县政协提案立案多少件？"]
+
+
+# Questions in everyday words whose answer sentence shares almost none of them and whose pairs the
+# register does not list: only what the sentence means (rag.index.sentences) can find it.
+@pytest.mark.parametrize("question, said", [
+    ("杜集区政协想怎么把当地的老文化讲出去？", "挖掘宣传杜集汉文化"),
+    ("杜集区政协准备搭个什么台子让政府和企业当面聊？", "打造政企沟通协商平台"),
+    ("杜集区政协打算怎么让委员和机关干部两拨人都更有本事？", "提升“两支队伍”的思想素质"),
+])
+def test_a_sentence_saying_it_in_other_words_is_quoted(assistant, question, said):
+    found = assistant.ask(question)
+    assert not found.abstained
+    assert any(said in q.text for q in found.quotes), found.text

@@ -48,7 +48,7 @@ def test_unchanged_corpus_is_not_rebuilt(data_workspace, embedder):
     assert resolve_build_dir(index) == before
 
 
-def test_edit_add_remove_reembed_only_what_changed(data_workspace, embedder):
+def test_edit_add_remove_reembed_only_what_changed(data_workspace, data_index, embedder):
     corpus, index = data_workspace
     edited = corpus / "jiangyan.txt"
     edited.write_text(edited.read_text(encoding="utf-8") + "\n姜堰区政协2025年将新建委员之家8个。\n", encoding="utf-8")
@@ -61,6 +61,10 @@ def test_edit_add_remove_reembed_only_what_changed(data_workspace, embedder):
     touched = [c for c in loaded.chunks if c.doc in ("jiangyan.txt", "new.txt")]
     assert report.embedded == len(touched)
     assert not any(c.doc == "zhenjiang.txt" for c in loaded.chunks)
+    original = Index.open(data_index)
+    row_of = {c.chunk_id: row for row, c in enumerate(original.chunks)}
+    kept = [(row_of[c.chunk_id], row) for row, c in enumerate(loaded.chunks) if c.doc == "haian.md"]
+    assert kept and (original.sentences.rows([a for a, _ in kept])[0] == loaded.sentences.rows([b for _, b in kept])[0]).all()
     assert "委员之家8个" in search_first(index, embedder, "姜堰区政协2025年要新建几个委员之家？").text
     assert "136件" in search_first(index, embedder, "盱眙县政协立案提案多少件？").text
 
@@ -157,3 +161,37 @@ def test_app_refuses_to_serve_a_corrupt_index(app_runner, data_workspace, damage
     assert code != 0
     assert "rag index --rebuild" in output and damaged.split("/")[0] in output
     assert "Traceback" not in output and "Running on" not in output
+
+
+def test_each_sentence_vector_belongs_to_its_sentence(data_index, data_retriever):
+    """Asked with a sentence's own words, that sentence is the closest of its passage: the vectors
+    line up with rag.text.sentence_spans, chunk by chunk."""
+    from rag.text import says_nothing, sentence_spans
+
+    checked = 0
+    for chunk in list(Index.open(data_index).chunks)[:12]:
+        spans = sentence_spans(chunk.text)
+        for number, (start, end) in enumerate(spans):
+            sentence = chunk.text[start:end]
+            if len(spans) == 1 or says_nothing(sentence, chunk.headings) or len(sentence) < 12:
+                continue
+            hit = next((h for h in data_retriever.search(sentence, top_k=20).hits if h.chunk == chunk), None)
+            if hit is None:
+                continue
+            assert len(hit.similarities) == len(spans)
+            assert max(range(len(spans)), key=hit.similarities.__getitem__) == number, sentence
+            checked += 1
+    assert checked >= 10
+
+
+def test_index_without_sentence_vectors_gets_them_without_embedding_its_chunks_again(data_workspace, data_index, embedder):
+    corpus, index = data_workspace
+    for name in ("sentences.npy", "sentences.npz"):
+        (resolve_build_dir(index) / name).unlink()
+    assert is_stale(index, corpus, embedder.id, Settings())
+    report = build_index(corpus, index, embedder, Settings())
+    assert report.embedded == 0
+    before, after = Index.open(data_index), Index.open(index)
+    rows = list(range(len(after.chunks)))
+    assert (before.sentences.rows(rows)[0] == after.sentences.rows(rows)[0]).all()
+    assert not is_stale(index, corpus, embedder.id, Settings())

@@ -9,8 +9,10 @@ Layout (`index/` by default):
         chunks.jsonl    one Chunk per line
         chunks.npz      byte offset of each line and report of each chunk, so chunks are read on demand
         bm25/           bm25s arrays over jieba tokens of the normalised text
+        sentences.npy   a vector for each sentence of each chunk, for choosing answers (rag.index.sentences)
+        sentences.npz   which rows belong to which chunk
 
-Modules: table (the chunk files), manifest (reading and checking it, staleness), bm25,
+Modules: table (the chunk files), manifest (reading and checking it, staleness), bm25, sentences,
 opened (Index, a build opened for search), build (incremental builds), publish (writing a
 build aside, swapping it in, removing old builds and their Milvus collections).
 """

@@ -24,6 +24,7 @@ from rag.errors import IndexNotFound, RagError
 from rag.index.manifest import corpus_fingerprint, read_manifest, resolve_build_dir
 from rag.index.opened import Index
 from rag.index.publish import sweep_abandoned, write_build
+from rag.index.sentences import join_rows, plan_sentences, sentence_rows
 from rag.ingest import corpus_files, ingest_file, read_metadata
 from rag.records import Chunk
 from rag.text import matching_text
@@ -87,7 +88,8 @@ def build_index(
     walk = _walk_corpus(corpus_dir, previous, settings, report)
 
     same_store = previous is not None and previous.manifest["store"]["spec"] == settings.vector_store
-    if same_store and not report.touched and walk.failed == previous.manifest["corpus"].get("failed", {}):
+    unchanged = same_store and not report.touched and previous.sentences is not None
+    if unchanged and walk.failed == previous.manifest["corpus"].get("failed", {}):
         if recorded_dir is None:  # an upload's staging corpus lies under index_dir while it builds
             sweep_abandoned(index_dir, settings.vector_store)
         return _finish(report, previous.path, len(previous.chunks), 0, started, len(_report_ids(walk.files)))
@@ -95,11 +97,20 @@ def build_index(
         raise RagError(f"nothing to index in {corpus_dir}: " + ("; ".join(report.failed.values()) or "no report files"))
 
     kept = previous.store.vectors(np.array(walk.kept_rows, dtype=np.int64)) if walk.kept_rows else None
-    fresh = _embed(embedder, walk.to_embed, progress)
+    kept_sentences = previous.sentences if previous is not None else None
+    # The sentences of fresh chunks are embedded in the same pass (one progress bar); so are
+    # those of kept chunks when the previous build has none.
+    sentence_chunks = walk.to_embed if kept_sentences is not None else walk.kept + walk.to_embed
+    plan = plan_sentences(sentence_chunks)
+    texts = [matching_text(c) for c in walk.to_embed]
+    embedded = _embed(embedder, texts + plan.texts, progress)
+    fresh = embedded[: len(texts)]
     all_vectors = np.vstack([v for v in (kept, fresh) if v is not None and len(v)]).astype(np.float32)
+    planned = sentence_rows(plan, embedded[len(texts) :], all_vectors[len(all_vectors) - len(sentence_chunks) :])
+    sentences = join_rows([kept_sentences.rows(walk.kept_rows), planned] if kept_sentences is not None else [planned])
     chunks = walk.kept + walk.to_embed
     manifest = _manifest(recorded_dir or corpus_dir, embedder, settings, walk, len(chunks))
-    build_dir = write_build(index_dir, manifest, chunks, all_vectors, settings, started)
+    build_dir = write_build(index_dir, manifest, chunks, all_vectors, settings, started, sentences=sentences)
     return _finish(report, build_dir, len(chunks), len(walk.to_embed), started, manifest["corpus"]["reports"])
 
 
@@ -179,8 +190,7 @@ def _previous_index(index_dir: Path, embedder_id: str, settings: Settings) -> In
         return None
 
 
-def _embed(embedder: Embedder, chunks: list[Chunk], progress: Callable[[int, int], None] | None) -> np.ndarray:
-    texts = [matching_text(c) for c in chunks]
+def _embed(embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None) -> np.ndarray:
     parts = []
     for at in range(0, len(texts), _EMBED_BATCH):
         parts.append(embedder.embed_passages(texts[at : at + _EMBED_BATCH]))

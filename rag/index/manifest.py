@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rag.config import SCHEMA_VERSION, Settings
 from rag.errors import IndexCorrupt, IndexNotFound, ManifestMismatch
+from rag.index.sentences import SENTENCE_TABLE
 from rag.ingest import corpus_files, read_metadata
 
 MANIFEST = "manifest.json"
@@ -76,7 +77,8 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
 def is_stale(index_dir: Path, corpus_dir: Path, embedder_id: str, settings: Settings) -> bool:
     """True when there is no index yet or the corpus changed since it was built.
 
-    Other chunking settings or rules, or another vector store, also make it stale. A corrupt index, or one built
+    Other chunking settings or rules, another vector store, or a build without sentence vectors
+    (written before them: the update embeds only the sentences) also make it stale. A corrupt index, or one built
     with another embedder or schema, raises instead: rebuilding it
     silently would hide the problem, and serving it would give wrong answers.
     """
@@ -87,6 +89,8 @@ def is_stale(index_dir: Path, corpus_dir: Path, embedder_id: str, settings: Sett
     manifest = read_manifest(build_dir)
     check_manifest(manifest, build_dir, embedder_id, settings=None)
     if manifest.get("chunking") != settings.chunking() or manifest["store"]["spec"] != settings.vector_store:
+        return True
+    if not (build_dir / SENTENCE_TABLE).exists():
         return True
     corpus = manifest["corpus"]
     indexed = {name: f["hash"] for name, f in (corpus["files"] | corpus.get("failed", {})).items()}

@@ -9,6 +9,7 @@ from rag.config import Settings
 from rag.errors import IndexCorrupt
 from rag.index.bm25 import BM25_DIR, read_bm25
 from rag.index.manifest import check_manifest, read_manifest, resolve_build_dir
+from rag.index.sentences import SentenceTable
 from rag.index.table import CHUNKS, ChunkTable
 from rag.records import ReportMeta
 from rag.store import VectorStore, open_store
@@ -23,6 +24,7 @@ class Index:
     chunks: ChunkTable
     store: VectorStore
     bm25: object  # bm25s.BM25
+    sentences: SentenceTable | None = None  # None for a build written without them
 
     def reports(self) -> dict[str, ReportMeta]:
         """report_id -> its metadata, for every report in the index."""
@@ -51,4 +53,5 @@ class Index:
                 f"{build_dir}: {len(chunks)} chunks, {store.ntotal} vectors, {bm25_docs} BM25 documents, "
                 f"manifest says {manifest['corpus']['chunks']}; run `rag index --rebuild`"
             )
-        return cls(path=build_dir, manifest=manifest, chunks=chunks, store=store, bm25=bm25)
+        sentences = SentenceTable.open(build_dir, len(chunks))
+        return cls(path=build_dir, manifest=manifest, chunks=chunks, store=store, bm25=bm25, sentences=sentences)

@@ -23,6 +23,7 @@ from rag.config import Settings
 from rag.errors import RagError
 from rag.index.bm25 import BM25_DIR, build_bm25
 from rag.index.manifest import CURRENT, MANIFEST, read_manifest
+from rag.index.sentences import write_sentences
 from rag.index.table import write_chunks
 from rag.records import Chunk
 from rag.store import drop_store, write_store
@@ -34,12 +35,14 @@ BUILDS = "builds"
 
 def write_build(
     index_dir: Path, manifest: dict, chunks: Sequence[Chunk], vectors: np.ndarray, settings: Settings, started: float,
-    bm25=None,
+    bm25=None, sentences: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Path:
     """Write the build aside, then publish it; on any write error remove the partial build and keep the old one.
 
     `bm25` is a BM25 already built over `chunks` (bench/scale.py tokenises its recombined
     sentences once instead of 10^6 chunks with jieba); by default it is built here.
+    `sentences` are the (vectors, offsets) of rag.index.sentences; a build without them answers
+    without the semantic term.
 
     A full disk or a read-only directory raises RagError with the system's reason. The
     partial build is removed so that a full disk is not left fuller than before.
@@ -54,6 +57,8 @@ def write_build(
         manifest["store"] = write_store(settings.vector_store, vectors, manifest["dense"], staging, build_id)
         write_chunks(chunks, staging)
         (bm25 or build_bm25(chunks)).save(str(staging / BM25_DIR))
+        if sentences is not None:
+            write_sentences(staging, *sentences)
         manifest["build_seconds"] = round(time.perf_counter() - started, 2)
         (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _fsync_tree(staging)
