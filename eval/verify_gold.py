@@ -127,6 +127,11 @@ UNANSWERABLE_CHECKS = {
     "相山区政协": lambda: absent("相山"),
     "设立了多少个乡镇(街道)政协工作委员会": lambda: absent(r"[\d一二三四五六七八九十]+个[^。,，]{0,8}(镇|街道|政协工作委员会)", JINHU) and absent(r"政协工作委员会[^。]*\d", JINHU),
     "出版了几本讲“三水文化”的书": lambda: "三水文化" in JY2025 and absent(r"[\d一二三四五六七八九十两]+[本部册]", JY2025),
+    # --- added later (e354-e357), same kinds
+    "洪泽区政协2021年": lambda: absent(r"2021|二〇二一", HONGZE),
+    "涟水县政协": lambda: absent("涟水"),
+    "社情民意研究院有多少名研究人员": lambda: absent(r"研究院[^。]*\d", TRAD_FILE) and absent(r"\d+[名位人][^。]*研究院", TRAD_FILE),
+    "十一届七次常委会议是哪一天开的": lambda: only_in_furniture("十一届七次") and only_in_furniture("9月27日"),
 }
 
 errors = []
