@@ -28,6 +28,12 @@ _SHORT = 16  # characters; longer questions carry their own context
 _ASKED_AGAIN = r"(?:(?:又|也|还)(?:打算|准备|计划|是)?(?:怎么|如何|怎样)(?:做|办|干|开展)?的?|(?:又|也|还)有(?:吗|没有)?)[？?\s]*$"
 _ELLIPTICAL = re.compile(rf"^(那么|那|还有|另外|and\b|what about|how about)|呢\s*[？?]?\s*$|{_ASKED_AGAIN}", re.I)
 _BODY = re.compile(r".(?:委|办|室|组|部|处|中心|委员会)$")
+# "…又打算怎么做？" asks its own thing about the earlier topic: the earlier question's frame
+# ("在X这件事上，", "关于X，") is the topic, and what it asked of its committee ("觉得哪里还不够")
+# is not carried.
+_OWN_ASKING = re.compile(r"(?:又|也|还)((?:打算|准备|计划|是)?(?:怎么|如何|怎样)(?:做|办|干|开展)?的?)[？?\s]*$")
+_FRAME = re.compile(r"^((?:在|关于|对于|围绕|就)[^，,。？?]{2,30}?(?:这件事上|这方面|方面|上|中)?)[，,]")
+_YEAR = re.compile(r"(?:19|20)\d\d年?")
 _FILLER = re.compile(rf"^(那么|那|还有|另外|and|what about|how about)\s*|[呢吗啊呀嘛？?。！!，,\s]+$|{_ASKED_AGAIN}", re.I)
 
 
@@ -46,7 +52,8 @@ def standalone_question(
     `reports_with(word)` the reports whose text holds a word (None: keep every word).
     """
     question = question.strip()
-    if not previous or len(question) > _SHORT or not _ELLIPTICAL.search(question):
+    # A year names when, not what: "杜集区政协2025年又打算怎么做？" is as short as without it.
+    if not previous or len(_YEAR.sub("", question)) > _SHORT or not _ELLIPTICAL.search(question):
         return question
     before = previous[-1]
     for earlier in previous[:-1][-3:]:  # the previous question may itself have been a follow-up
@@ -70,7 +77,12 @@ def standalone_question(
                 rest = normalize(rest).replace(normalize(name), "")
         if reports_with is not None:
             topic = _without_own_words(topic, set(then_named), set(now_named), reports_with)
+        if _YEAR.search(rest):  # "杜集区政协2025年又打算…": its own year, not the earlier one's
+            topic = _YEAR.sub("", topic)
+        own, frame = _OWN_ASKING.search(question), _FRAME.match(topic.strip())
         who = "、".join(short_name_of(r) for r in now_named)
+        if own and frame:
+            return f"{who}{rest}{frame.group(1)}{own.group(1)}？"
         return f"{who}{rest}{topic.strip()}"
     who = "、".join(short_name_of(r) for r in then_named)
     return f"{who}{core}"

@@ -74,3 +74,17 @@ def test_a_body_only_the_first_committee_has_is_not_carried(data_retriever):
     )
     assert rewritten.startswith(retriever.reports[other].short_name)
     assert own_body not in rewritten and "视察" in rewritten
+
+
+@pytest.mark.parametrize("first, question, meant", [
+    ("在委员联系界别群众这件事上，海安市政协委员工委觉得哪里还不够？", "杜集区政协又打算怎么做？", "杜集区政协在委员联系界别群众这件事上打算怎么做？"),
+    ("关于文史资料征集，金湖县政协做了哪些工作？", "洪泽区政协又是怎么做的？", "洪泽区政协关于文史资料征集是怎么做的？"),
+    ("在招商引资方面，金湖县政协有什么成效？", "海安市政协又准备如何做？", "海安市政协在招商引资方面准备如何做？"),
+])
+def test_asking_how_another_committee_does_it_keeps_the_topic_not_what_was_asked_of_the_first(rewrite, first, question, meant):
+    assert rewrite(question, [first]) == meant
+
+
+def test_a_follow_up_naming_its_own_year_does_not_carry_the_earlier_year(rewrite):
+    asked = rewrite("杜集区政协2025年又打算怎么做？", ["镇江市政协2024年在提案办理上做了什么？"])
+    assert "2025年" in asked and "2024" not in asked and "提案办理" in asked
