@@ -5,8 +5,9 @@ can weigh what a sentence means against the question without embedding anything 
     sentences.npz   offsets (chunks + 1): chunk i's sentences are rows offsets[i]:offsets[i+1],
                     one per `rag.text.sentence_spans(chunk.text)`, in that order
 
-A chunk that is one sentence takes the chunk's own vector (that sentence with its committee, year
-and headings in front): embedding it again would cost build time and say nothing new. A sentence
+A chunk with one sentence that says something takes the chunk's own vector for it (that sentence
+with its committee, year and headings in front): embedding it again would cost build time and say
+nothing new. A sentence
 that says nothing (`rag.text.says_nothing`: a run-in heading, a fragment) is never quoted, so it
 gets a zero row instead of an embedding. Identical sentences (chunk overlaps, repeated set
 phrases) are embedded once. float16 moves a cosine by less than 0.001 and halves the disk.
@@ -49,18 +50,15 @@ def plan_sentences(chunks: Sequence[Chunk]) -> SentencePlan:
     texts: dict[str, int] = {}
     sources = []
     for chunk in chunks:
-        spans = sentence_spans(chunk.text)
-        if len(spans) == 1:
-            sources.append([_OWN_VECTOR])
+        saying = [not says_nothing(chunk.text[start:end], chunk.headings) for start, end in sentence_spans(chunk.text)]
+        if sum(saying) == 1:  # the chunk says one thing: its own vector is that sentence's
+            sources.append([_OWN_VECTOR if says else _NOTHING for says in saying])
             continue
-        row = []
-        for start, end in spans:
-            sentence = chunk.text[start:end]
-            if says_nothing(sentence, chunk.headings):
-                row.append(_NOTHING)
-            else:
-                row.append(texts.setdefault(normalize(sentence)[:_EMBEDDED_CHARS], len(texts)))
-        sources.append(row)
+        spans = sentence_spans(chunk.text)
+        sources.append([
+            texts.setdefault(normalize(chunk.text[start:end])[:_EMBEDDED_CHARS], len(texts)) if says else _NOTHING
+            for (start, end), says in zip(spans, saying)
+        ])
     return SentencePlan(list(texts), sources)
 
 
