@@ -328,3 +328,16 @@ def test_a_sentence_saying_it_in_other_words_is_quoted(assistant, question, said
     found = assistant.ask(question)
     assert not found.abstained
     assert any(said in q.text for q in found.quotes), found.text
+
+
+def test_a_committee_the_question_names_keeps_its_line_in_other_words(assistant):
+    """Two named committees: the second's report says it in other words ("各黨派團體…創造條件")
+    and holds fewer of the question's terms; it still gets its line, not "报告未提及". The topic
+    shares 履职 with the theme 委员履职, but no sentence is on that theme by its rules: it is
+    judged in the asker's words rather than declined."""
+    found = assistant.ask("姜堰区政协和镇江市政协各自怎样给党外人士和各党派团体创造履职条件？")
+    assert not found.abstained
+    lines = dict(line.split("：", 1) for line in found.text.splitlines())
+    assert "党外人士" in lines["姜堰区政协"]
+    assert "各黨派團體" in lines["镇江市政协"] and "报告未提及" not in lines["镇江市政协"]
+
