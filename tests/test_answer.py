@@ -126,10 +126,15 @@ def questions():
     return rows
 
 
-def test_every_answer_sentence_is_an_exact_slice_of_a_cited_passage(assistant):
+@pytest.fixture(scope="module")
+def answered(assistant):
+    """Every question of our set and the dev set, asked once: question -> Answer."""
+    return {row["question"]: assistant.ask(row["question"]) for row in questions()}
+
+
+def test_every_answer_sentence_is_an_exact_slice_of_a_cited_passage(answered):
     checked = 0
-    for row in questions():
-        answer = assistant.ask(row["question"])
+    for answer in answered.values():
         numbers = {c.number: c.chunk for c in answer.citations}
         for quote in answer.quotes:
             chunk = numbers[quote.citation]
@@ -140,15 +145,15 @@ def test_every_answer_sentence_is_an_exact_slice_of_a_cited_passage(assistant):
     assert checked > 50
 
 
-def test_key_figure_or_name_in_answer_and_abstention_on_our_question_set(assistant):
+def test_key_figure_or_name_in_answer_and_abstention_on_our_question_set(answered):
     rows = [json.loads(line) for line in (REPO / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
     answerable = [r for r in rows if r["gold"]]
     found = 0
     for row in answerable:
-        text = assistant.ask(row["question"]).text
+        text = answered[row["question"]].text
         figures = re.findall(r"\d+(?:\.\d+)?", row["answer"])
         found += figures[0] in text if figures else any(holds_evidence(g, text) for g in row["gold"])
-    abstained = sum(assistant.ask(r["question"]).abstained for r in rows if not r["gold"])
+    abstained = sum(answered[r["question"]].abstained for r in rows if not r["gold"])
     assert found / len(answerable) >= 0.9
     assert abstained / (len(rows) - len(answerable)) >= 0.9
 
