@@ -346,3 +346,18 @@ def test_a_committee_the_question_names_keeps_its_line_in_other_words(assistant)
     assert "党外人士" in lines["姜堰区政协"]
     assert "各黨派團體" in lines["镇江市政协"] and "报告未提及" not in lines["镇江市政协"]
 
+
+
+# English questions in the vocabulary of grassroots social work (rag/data/en_zh.tsv, "social
+# governance"): the report's Chinese word is found through the glossary.
+@pytest.mark.parametrize("question, said", [
+    ("What did Duji CPPCC plan to consult on about employment and care for the old and the young?", "“一老一小”社会保障建设"),
+    ("How did Jinhu CPPCC members help rural people with student aid and medicine?", "开展资助助学、送医送药"),
+    ("How many topics did Jinhu CPPCC push out through the grid?", "通过网格推送500余条"),
+    ("What did the Hai'an CPPCC do about scams aimed at left-behind old people?", "农村留守老人防诈骗"),
+    ("How did the Hai'an CPPCC help reform outdated customs in villages?", "解决移风易俗"),
+])
+def test_english_words_of_social_work_find_the_chinese_sentence(assistant, question, said):
+    found = assistant.ask(question)
+    assert not found.abstained
+    assert any(said in q.text for q in found.quotes), found.text
