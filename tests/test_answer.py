@@ -361,3 +361,15 @@ def test_english_words_of_social_work_find_the_chinese_sentence(assistant, quest
     found = assistant.ask(question)
     assert not found.abstained
     assert any(said in q.text for q in found.quotes), found.text
+
+
+# A report's own shortcomings ("需要加强和改进之处…有待提高") asked in everyday words
+# (rag/data/register.tsv: 不到位, 没做好, 短板 …).
+@pytest.mark.parametrize("question", [
+    "海安市政协委员工委觉得自己哪些工作还做得不到位？",
+    "海安委员工委这一年还有哪些没做好的地方？",
+    "海安市政协委员工委提到了自己的哪些短板？",
+])
+def test_shortcomings_asked_in_everyday_words_quote_the_reports_own(assistant, question):
+    found = assistant.ask(question)
+    assert any("需要加强和改进之处" in q.text for q in found.quotes), found.text
