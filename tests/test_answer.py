@@ -330,9 +330,7 @@ def test_a_message_is_split_only_into_questions_of_their_own():
     ("杜集区政协打算怎么让委员和机关干部两拨人都更有本事？", "提升“两支队伍”的思想素质"),
 ])
 def test_a_sentence_saying_it_in_other_words_is_quoted(assistant, question, said):
-    found = assistant.ask(question)
-    assert not found.abstained
-    assert any(said in q.text for q in found.quotes), found.text
+    assert_quoted(assistant, question, said)
 
 
 def test_a_committee_the_question_names_keeps_its_line_in_other_words(assistant):
@@ -347,7 +345,6 @@ def test_a_committee_the_question_names_keeps_its_line_in_other_words(assistant)
     assert "各黨派團體" in lines["镇江市政协"] and "报告未提及" not in lines["镇江市政协"]
 
 
-
 # English questions in the vocabulary of grassroots social work (rag/data/en_zh.tsv, "social
 # governance"): the report's Chinese word is found through the glossary.
 @pytest.mark.parametrize("question, said", [
@@ -358,6 +355,11 @@ def test_a_committee_the_question_names_keeps_its_line_in_other_words(assistant)
     ("How did the Hai'an CPPCC help reform outdated customs in villages?", "解决移风易俗"),
 ])
 def test_english_words_of_social_work_find_the_chinese_sentence(assistant, question, said):
+    assert_quoted(assistant, question, said)
+
+
+def assert_quoted(assistant, question, said):
+    """The answer to `question` is given, and one of its quotes says `said`."""
     found = assistant.ask(question)
     assert not found.abstained
     assert any(said in q.text for q in found.quotes), found.text
