@@ -82,8 +82,11 @@ class Retriever:
         named = list(naming.report_ids)
         ranked = self._fuse(normalized, allowed)
         ranked = _scope(ranked, named, self.index.chunks)
+        sentences = self.index.sentences
+        query = self._query_vector(normalized) if sentences is not None else None
         hits = tuple(
-            Hit(self.index.chunks[s.row], round(s.score, 6), self._similarities(s.row, normalized)) for s in ranked[:top_k]
+            Hit(self.index.chunks[s.row], round(s.score, 6), sentences.similarities(s.row, query) if query is not None else ())
+            for s in ranked[:top_k]
         )
         # Only words the asker wrote can be missing facts: a glossary translation of an English
         # word is one guess among several, and a report lacking it lacks no fact.
@@ -116,11 +119,6 @@ class Retriever:
         scores, rows = self.index.store.search(query, depth, allowed)
         keep = rows[0] >= 0
         return rows[0][keep].tolist(), scores[0][keep].tolist()
-
-    def _similarities(self, row: int, normalized: str) -> tuple[float, ...]:
-        if self.index.sentences is None:
-            return ()
-        return self.index.sentences.similarities(row, self._query_vector(normalized))
 
     def _query_vector(self, normalized: str) -> np.ndarray:
         with self._query_lock:
