@@ -24,7 +24,7 @@ from rag.lexicon import english_term_groups, official_wording
 from rag.period import Period, period_of
 from rag.question import Asked
 from rag.records import Hit
-from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, normalize, says_nothing, sentence_spans, tokenize
+from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, normalize, says_nothing, segmenter, sentence_spans, tokenize
 
 _FIT_WEIGHT = 0.35
 _PHRASE_BONUS = 0.2
@@ -57,6 +57,9 @@ Terms = list[tuple[tuple[str, ...], float, bool]]  # (alternatives, weight, the 
 # A sentence that holds the asker's own word ("读书") matches closer than one holding only the
 # reports' wording the register gives for it ("学习"): that counts for this share of the term.
 _REWORDED_SHARE = 0.6
+# jieba's tags of pronouns, prepositions, conjunctions, particles, adverbs, interjections and
+# numeral-measure words ("这件").
+_FUNCTION_TAGS = frozenset("r p c u uj ul uz ud ug uv y e o d mq".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +98,26 @@ def question_terms(question: str, names: tuple[str, ...], idf: Callable[[str], f
         )
     # A year says when, not what: rag.period weighs it; as a term it would favour any sentence
     # that mentions the year ("2025年是…收官之年") over the one about the thing asked.
+    grammar = _function_words(normalized)
     groups.extend(
         (t,) for t in tokenize(normalized)
-        if (not t.isascii() or t.isdigit()) and t not in GENERIC_WORDS and not _YEAR_TERM.fullmatch(t) and not _ONE_OF.fullmatch(t)
+        if (not t.isascii() or t.isdigit()) and t not in GENERIC_WORDS and t not in grammar
+        and not _YEAR_TERM.fullmatch(t) and not _ONE_OF.fullmatch(t)
     )
     terms: dict[tuple[str, ...], float] = {}
     for group in groups:
         terms[group] = max(min(len(t), 4) * idf(t) for t in group)
     return [(group, weight, group in reworded) for group, weight in terms.items()]
+
+
+def _function_words(text: str) -> set[str]:
+    """The words of `text` that build the question rather than say what it is about ("跟", "各自",
+    "还", "这件"): no sentence is closer to the answer for holding them, and rare as they are in
+    the reports, as terms they would outweigh the words that say what is asked."""
+    import jieba.posseg
+
+    segmenter()
+    return {w.word for w in jieba.posseg.cut(text) if w.flag in _FUNCTION_TAGS}
 
 
 def candidates(hits: tuple[Hit, ...], terms: Terms, asked: Asked) -> list[Candidate]:

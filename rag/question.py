@@ -4,7 +4,8 @@ the thing counted and its counting word, the years asked about, and whether it a
 The type is read from the question's own words, which are few and stable in Chinese ("多少",
 "哪里", "哪家企业", "是谁", "叫什么"), and their English equivalents:
 - number: 多少, 几+counting word, 比例/率, how many/much, what percentage
-- place: 哪里/哪儿/什么地方/哪个地方/哪几个地方/去了哪/where; "去了哪里" asks where someone went
+- place: 哪里/哪儿/什么地方/哪个地方/哪几个地方/去了哪/where; "去了哪里" asks where someone went;
+  "哪里还不够", "哪些地方需要改进" ask in what respect, no place
 - organisation: 哪家/哪个单位/部门/企业/机构/学校…, which company/department/organisation
 - person: 是谁/谁/哪位/哪些人, who
 - title: 叫什么/名称/书名/题目/什么文件/什么活动/什么工作法/what is … called
@@ -49,6 +50,11 @@ _ORGANISATION = re.compile(
     re.I,
 )
 _PERSON = re.compile(r"是谁|谁|哪位|哪些人|哪几位|\bwho\b|\bwhom\b", re.I)
+# "哪里还不够", "哪些地方需要改进", "差在哪": in what respect a committee falls short, not a place.
+_IN_WHAT_RESPECT = re.compile(
+    r"(?:哪里|哪儿|哪些地方|什么地方|哪方面)(?:还|仍|也|都|最)?(?:不|没|需要|需|有待|欠|做得|存在|薄弱|要改|要加强|可以改进|值得改进)|"
+    r"(?:差|弱|短板|问题|不足|毛病)(?:出)?在哪"
+)
 # "有没有谁没交过提案", "是否有人…": whether anyone did, not who; as is "谁都…" (everyone).
 _ANYONE = re.compile(r"有没有(?:谁|人)|有谁[^？?]*吗|是否有人|没有谁|谁都|谁也")
 _TITLE = re.compile(
@@ -93,7 +99,9 @@ _WHICH_EN = re.compile(
     r"\b(?:which|what)\s+((?:[a-z]+\s+){0,3}?[a-z]+)\s+(?:does|did|do|is|are|was|were|has|have|had|will|would|can|could)\b",
     re.I,
 )
-_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
+# A quoted name is what a sentence must say, except a quoted shape: "“政协+”式的做法", "“X”类活动"
+# ask for things of that form ("政协协商+法庭调解"), which hold the quoted text only in part.
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』](?![式类型样])")
 _DAY = re.compile(r"(?<!\d)\d{1,2}月\d{1,2}[日号]")
 
 
@@ -132,6 +140,8 @@ def _kind(text: str) -> str:
     # A figure question may also say "哪家" ("哪家企业投资了多少亿元"): the figure is what is asked.
     for kind, pattern in (("figures", _FIGURES), ("ordinal", _ORDINAL), ("number", _NUMBER), ("title", _TITLE), ("organisation", _ORGANISATION),
                           ("person", _PERSON), ("place", _PLACE), ("date", _DATE)):
+        if kind == "place" and _IN_WHAT_RESPECT.search(text):
+            continue
         if pattern.search(text) and not (kind == "person" and _ANYONE.search(text)):
             return kind
     return "other"

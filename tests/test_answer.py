@@ -371,7 +371,14 @@ def assert_quoted(assistant, question, said):
     "海安市政协委员工委觉得自己哪些工作还做得不到位？",
     "海安委员工委这一年还有哪些没做好的地方？",
     "海安市政协委员工委提到了自己的哪些短板？",
+    "海安市政协委员工委在数字化履职这件事上觉得哪里还不够？",  # 哪里: in what respect, no place
+    "海安委员工委认为自己的工作差在哪？",
 ])
 def test_shortcomings_asked_in_everyday_words_quote_the_reports_own(assistant, question):
     found = assistant.ask(question)
     assert any("需要加强和改进之处" in q.text for q in found.quotes), found.text
+
+
+def test_a_quoted_shape_finds_the_things_of_that_form(assistant):
+    """“政协+”式: practices written 政协民主监督+检察监督, which hold the quoted text only in part."""
+    assert_quoted(assistant, "洪泽区政协有什么“政协+”式的监督创新？", "政协民主监督+检察监督")

@@ -205,6 +205,28 @@ def test_where_someone_went_is_answered_by_a_place_they_went_to(question, senten
     assert (fits(sentence, asked) == 1.0) is went
 
 
+@pytest.mark.parametrize("question", [
+    "海安市政协委员工委觉得自己哪里还不够？",
+    "金湖县政协的工作哪些地方需要改进？",
+    "委员履职差在哪？",
+    "政协工作哪里做得不好？",
+    "洪泽区政协认为问题出在哪？",
+])
+def test_where_a_committee_falls_short_asks_in_what_respect_not_for_a_place(question):
+    assert read_question(question).kind == "other"
+
+
+@pytest.mark.parametrize("question", ["委员工委组织委员去了哪里学习？", "议事会在哪里开的？", "哪些地方建了委员工作室？"])
+def test_a_place_question_stays_one(question):
+    assert read_question(question).kind == "place"
+
+
+def test_a_quoted_shape_is_no_name_a_sentence_must_say():
+    assert read_question("哪些政协搞了“政协+”式的做法？").phrases == ()
+    assert read_question("有哪些“微建议”类的活动？").phrases == ()
+    assert read_question("哪里开展了“委员请你来读书”活动？").phrases == ("委员请你来读书",)
+
+
 def test_where_something_stands_is_no_destination():
     assert not read_question("委员之家建在哪里？").destination
     assert read_question("委员之家建在哪里？").kind == "place"
@@ -270,3 +292,11 @@ def test_an_english_belief_is_a_chinese_xinnian():
     from rag.lexicon import english_term_groups
 
     assert any("信念" in group for group in english_term_groups("conviction"))
+
+
+def test_words_that_build_the_question_are_no_terms():
+    from rag.choose import question_terms
+
+    terms = {group[0] for group, _, _ in question_terms("委员工委跟企业各自在这件事上还都把什么结合起来了", (), lambda t: 1.0)}
+    assert {"委员", "工委", "企业", "结合"} <= terms
+    assert not terms & {"跟", "各自", "还", "都", "把", "这件"}
