@@ -116,7 +116,12 @@ class Assistant:
             asked = [self.ask(part, [*previous, *questions[:i]], where) for i, part in enumerate(questions)]
             yield combined(question, asked)
             return
-        standalone, notice = self._standalone(question, list(previous), retriever)
+        shown, notice = self._standalone(question, list(previous), retriever)
+        # "淮安市政协和哪个县政协…": searched among 淮安's committees, as their reports call it.
+        said, under = retriever.committees.in_reports_words(normalize(shown))
+        standalone = said if under else shown
+        if under:
+            where = replace(where or SearchFilter(), report_ids=where.report_ids & under if where and where.report_ids else under)
         result = retriever.search(standalone, top_k=10, where=where)
         naming = retriever.naming(normalize(standalone))
         names = tuple(name for rid in naming.report_ids for name in retriever.names_of(rid))
@@ -129,7 +134,7 @@ class Assistant:
         )
         if self.generator is None or extractive.abstained:
             # Nothing is written as it comes: the finished answer is shown at once.
-            yield replace(extractive, notice=notice)
+            yield replace(extractive, standalone=shown, notice=notice)
             return
         passages = {number: hit.chunk for number, hit in enumerate(result.hits[:_PROMPT_PASSAGES], start=1)}
         pieces = []
@@ -141,7 +146,7 @@ class Assistant:
             log.warning("language model failed, answering extractively: %s", exc)
             yield replace(extractive, notice=f"语言模型暂不可用（{exc}），以下为摘录式回答。")
             return
-        yield _generated_answer(question, standalone, "".join(pieces).strip(), passages, result, self.generator.name, notice)
+        yield _generated_answer(question, shown, "".join(pieces).strip(), passages, result, self.generator.name, notice)
 
     def _standalone(self, question: str, previous: list[str], retriever: Retriever) -> tuple[str, str]:
         if previous and self.generator is not None:

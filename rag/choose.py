@@ -22,7 +22,7 @@ from typing import Callable
 from rag.fit import fits
 from rag.lexicon import english_term_groups, official_wording
 from rag.period import Period, period_of
-from rag.question import Asked
+from rag.question import WHICH_COMMITTEE, Asked
 from rag.records import Hit
 from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, normalize, says_nothing, segmenter, sentence_spans, tokenize
 
@@ -79,7 +79,7 @@ class Candidate:
 
 def question_terms(question: str, names: tuple[str, ...], idf: Callable[[str], float]) -> Terms:
     """The question's content terms with weights: longer and rarer terms say more."""
-    normalized = normalize(question)
+    normalized = WHICH_COMMITTEE.sub(" ", normalize(question))  # "哪个县政协": the answer, not a term
     for name in sorted(names, key=len, reverse=True):
         normalized = normalized.replace(normalize(name), " ")
     groups: list[tuple[str, ...]] = []

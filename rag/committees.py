@@ -13,6 +13,10 @@ and committees without a report here, told apart as the subject asked about or a
 - A committee with no report here is a reason to decline only when it is the subject asked
   about. Named as a partner ("与扬州市政协联合…", "和泰州市政协…"), or in a question asking
   which committee did something ("哪个政协…", "是哪个市政协的综述…"), it is context, not the subject.
+  So is the committee of the city a corpus committee belongs to (泰州市 in 政协泰州市姜堰区委员会)
+  in any which-question: "泰州市政协和哪个区政协联合调研" asks which of its districts did, and
+  that district's report calls it 市政协. A city with no committee here under it ("扬州市政协与哪些
+  县区政协…") heading the question stays its subject.
 """
 
 from __future__ import annotations
@@ -61,6 +65,21 @@ class Committees:
         self.reports = reports
         self.aliases = _alias_table(reports)
         self.initials = _initials_table(self.aliases)
+        self.parents = _parent_places(reports)
+
+    def in_reports_words(self, normalized: str) -> tuple[str, frozenset[str]]:
+        """A which-question naming the city corpus committees belong to, in the words of their
+        reports, and those committees: "淮安市政协和哪个县政协…" → ("市政协和哪个县政协…",
+        金湖's and 洪泽's reports), as they call it 市政协 and the answer is one of them.
+        Any other question: (normalized, empty)."""
+        if not _ASKS_WHICH.search(normalized):
+            return normalized, frozenset()
+        under: set[str] = set()
+        for parent, report_ids in self.parents.items():
+            said = re.sub(rf"{parent}(?=政协)|{_ADMIN_SUFFIX.sub('', parent)}(?=政协)", "市", normalized)
+            if said != normalized:
+                normalized, under = said, under | report_ids
+        return normalized, frozenset(under)
 
     def names_of(self, report_id: str) -> list[str]:
         """Every name a question may use for a report, longest first."""
@@ -86,7 +105,7 @@ class Committees:
                 read_as, report_ids = corrected
                 readings.append((place, read_as))
                 named.extend((at, rid) for rid in report_ids)
-            elif _is_partner(normalized, at):
+            elif _is_partner(normalized, at) or (place in self.parents and _ASKS_WHICH.search(normalized)):
                 partners.append(place)
             else:
                 unknown.append(place)
@@ -174,6 +193,18 @@ def _is_partner(normalized: str, at: int) -> bool:
     heads = not normalized[:at].strip(" 请问在年月日0123456789")
     possessive = _HEAD_POSSESSIVE.match(normalized[at:]) is not None
     return bool(_ASKS_WHICH.search(normalized)) and (not heads or possessive)
+
+
+def _parent_places(reports: dict[str, ReportMeta]) -> dict[str, set[str]]:
+    """The cities the corpus committees belong to, from their full names (政协泰州市姜堰区委员会 →
+    泰州市), each with the reports of its committees."""
+    parents: dict[str, set[str]] = {}
+    for report_id, meta in reports.items():
+        place = meta.short_name.removesuffix("政协")
+        found = re.fullmatch(r"政协([\u4e00-\u9fff]{2,4}?[省市州盟])(.+)委员会", meta.committee)
+        if found and found.group(2) == place:
+            parents.setdefault(found.group(1), set()).add(report_id)
+    return parents
 
 
 def _alias_table(reports: dict[str, ReportMeta]) -> dict[str, list[str]]:

@@ -50,6 +50,9 @@ _ORGANISATION = re.compile(
     re.I,
 )
 _PERSON = re.compile(r"是谁|谁|哪位|哪些人|哪几位|\bwho\b|\bwhom\b", re.I)
+# "哪个县政协…", "which committee": the committee is the answer, and every sentence of a report
+# is its committee's: the question asks what the rest of it says, and no place.
+WHICH_COMMITTEE = re.compile(r"哪(?:个|些|家|一个|几个|两个)?(?:[省市县区]|地方的?)?(?:政协|委员会)|which (?:local )?(?:committee|cppcc)", re.I)
 # "哪里还不够", "哪些地方需要改进", "差在哪": in what respect a committee falls short, not a place.
 _IN_WHAT_RESPECT = re.compile(
     r"(?:哪里|哪儿|哪些地方|什么地方|哪方面)(?:还|仍|也|都|最)?(?:不|没|需要|需|有待|欠|做得|存在|薄弱|要改|要加强|可以改进|值得改进)|"
@@ -140,7 +143,7 @@ def _kind(text: str) -> str:
     # A figure question may also say "哪家" ("哪家企业投资了多少亿元"): the figure is what is asked.
     for kind, pattern in (("figures", _FIGURES), ("ordinal", _ORDINAL), ("number", _NUMBER), ("title", _TITLE), ("organisation", _ORGANISATION),
                           ("person", _PERSON), ("place", _PLACE), ("date", _DATE)):
-        if kind == "place" and _IN_WHAT_RESPECT.search(text):
+        if kind == "place" and (_IN_WHAT_RESPECT.search(text) or WHICH_COMMITTEE.search(text)):
             continue
         if pattern.search(text) and not (kind == "person" and _ANYONE.search(text)):
             return kind

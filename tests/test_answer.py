@@ -382,3 +382,8 @@ def test_shortcomings_asked_in_everyday_words_quote_the_reports_own(assistant, q
 def test_a_quoted_shape_finds_the_things_of_that_form(assistant):
     """“政协+”式: practices written 政协民主监督+检察监督, which hold the quoted text only in part."""
     assert_quoted(assistant, "洪泽区政协有什么“政协+”式的监督创新？", "政协民主监督+检察监督")
+
+
+def test_which_of_a_citys_districts_worked_with_it_is_answered_from_the_districts_report(assistant):
+    """淮安市政协 has no report, but 金湖县政协 (政协淮安市金湖县委员会) writes of it as 市政协."""
+    assert_quoted(assistant, "淮安市政协和哪个县政协联动开展过专题调研？", "与市政协联动开展“助力民营经济高质量发展”专题调研")

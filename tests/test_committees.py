@@ -63,6 +63,17 @@ def test_a_committee_without_a_report_asked_about_is_the_subject(question, subje
     assert read(question).unknown_subjects == (subject,)
 
 
+def test_the_city_a_corpus_committee_belongs_to_is_context_in_a_which_question():
+    """泰州市 heads 政协泰州市姜堰区委员会: "泰州市政协和哪个区政协…" asks which of its districts did it."""
+    jiangyan = ReportMeta(file="000.txt", committee="政协泰州市姜堰区委员会", short_name="姜堰区政协", title="报告",
+                          year=2024, kind="工作报告", aliases=("姜堰",))
+    committees = Committees({"jiangyan": jiangyan})
+    naming = committees.read(normalize("泰州市政协和哪个区政协联合开展过调研？"))
+    assert naming.partners == ("泰州市",) and naming.unknown_subjects == ()
+    assert committees.read(normalize("泰州市政协提案立案多少件？")).unknown_subjects == ("泰州市",)  # no which-question
+    assert committees.read(normalize("扬州市政协与哪些县区政协开展了联动协商？")).unknown_subjects == ("扬州市",)
+
+
 def test_exact_names_and_aliases_still_come_first_in_order():
     assert read("金湖县和Hai'an分别如何开展协商？").report_ids == ("jinhu", "haian")
 
