@@ -23,7 +23,7 @@ from rag.text import FAMILY_NAMES, figure_spans, normalize, segmenter
 # figure whose clause names other things; NONE: no answer of the kind; OTHER: counts something else.
 ATTACHED, LOOSE, UNCLEAR, NONE, OTHER = 1.0, 0.3, 0.0, -0.6, -1.0
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:、]")
-_COUNTING_WORD = re.compile(r"(场次|人次|万元|亿元|名|件|篇|项|家|场|次|批|条|期|位|个|人|所|座|户|元|天|年|倍|%)$")
+_COUNTING_WORD = re.compile(r"(场次|人次|万元|亿元|名|件|篇|项|家|场|次|批|条|期|位|个|人|所|座|户|元|天|周年|年|倍|%)$")
 _PLACE_END = re.compile(
     r"[\u4e00-\u9fff]{1,8}(?:镇|村|街道|社区|乡|园区|开发区|新区|市|县|区|省|基地|馆|园|广场|小区|校区|湖|河|山|旧址|故居|遗址)"
 )
@@ -43,6 +43,7 @@ _DATE = re.compile(r"\d{1,2}月(?:\d{1,2}日)?|\d{4}年\d{1,2}月|[一二三四�
 _INSTITUTION = re.compile(r"政协|委员会")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百\d]+")
 _TITLE_AFTER = re.compile(r"《([^》]{2,30})》")
+_ANNIVERSARY = re.compile(r"\d+周年")
 
 
 def fits(sentence: str, asked: Asked) -> float:
@@ -79,7 +80,10 @@ def fits(sentence: str, asked: Asked) -> float:
 def figure_fit(text: str, asked: Asked) -> float:
     """The best fit among the figures of normalised `text` (NONE when it holds no figure)."""
     best = NONE
-    for start, end in figure_spans(text):
+    spans = figure_spans(text)
+    if asked.counting_word == "周年":  # "成立75周年" reads as a name, except to "多少周年"
+        spans += [m.span() for m in _ANNIVERSARY.finditer(text)]
+    for start, end in spans:
         best = max(best, _one_figure(text, start, end, asked))
     return best
 

@@ -62,12 +62,13 @@ _IN_WHAT_RESPECT = re.compile(
 _ANYONE = re.compile(r"有没有(?:谁|人)|有谁[^？?]*吗|是否有人|没有谁|谁都|谁也")
 _TITLE = re.compile(
     r"叫什么|名字|名称|书名|题目|标题|什么(?:书|文集|文件|节目|品牌|栏目|奖|称号|工作法)|"
-    r"what (?:is|was|were|are) (?:the )?(?:name|title)|called|titled|named",
+    r"what (?:is|was|were|are) (?:the )?(?:name|title)|called|titled|named|"
+    r"(?:which|what) (?:\w+ )?(?:document|book|handbook|manual|resolution|regulations?|publication|collection|column|programme|program)s?\b",
     re.I,
 )
 _DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月|哪个月|哪一年|哪年|\bwhen\b|what date", re.I)
 _PLAN = re.compile(r"计划|打算|安排|将要|准备|谋划|部署|明年|今后|下一步|要(?:做|搞|开展|创新|推进)|\bplan|\bwill\b|next year", re.I)
-_COUNTING_WORD = "场次|人次|万元|亿元|个|件|次|名|位|项|家|篇|条|批|场|人|期|所|户|座|元|天|年"
+_COUNTING_WORD = "场次|人次|万元|亿元|周年|个|件|次|名|位|项|家|篇|条|批|场|人|期|所|户|座|元|天|年"
 _COUNTED_AFTER = re.compile(rf"(?:多少|几)({_COUNTING_WORD})?([\u4e00-\u9fff]{{1,10}})?")
 # Counting words that stand for one another: 件 and 项 both count proposals, 名/位/人 people.
 # 个 counts anything (问题60个 answers "几件事").

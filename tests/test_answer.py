@@ -387,3 +387,12 @@ def test_a_quoted_shape_finds_the_things_of_that_form(assistant):
 def test_which_of_a_citys_districts_worked_with_it_is_answered_from_the_districts_report(assistant):
     """淮安市政协 has no report, but 金湖县政协 (政协淮安市金湖县委员会) writes of it as 市政协."""
     assert_quoted(assistant, "淮安市政协和哪个县政协联动开展过专题调研？", "与市政协联动开展“助力民营经济高质量发展”专题调研")
+
+
+@pytest.mark.parametrize("question, said", [
+    ("Which handbook did the Hongze CPPCC print for companies?", "《企业常见法律风险防范手册》"),
+    ("Which collection did the Jinhu CPPCC compile from the forum on Yao culture?", "《尧文化高峰论坛文集》"),
+    ("姜堰区政协的委员知识竞赛庆祝的是人民政协成立多少周年？", "成立75周年"),
+])
+def test_a_title_or_an_anniversary_asked_for_is_quoted(assistant, question, said):
+    assert_quoted(assistant, question, said)

@@ -28,6 +28,9 @@ from rag.records import Chunk
     ("政协提出的几条建议是什么？", "other"),
     ("金湖县政协开展了几次调研？", "number"),
     ("开展的调研有几次？", "number"),
+    ("Which handbook did the Hongze CPPCC print for companies?", "title"),  # a title in 《》
+    ("Which document did the members study at Xibaipo?", "title"),
+    ("雷锋同志题词多少周年之际？", "number"),
 ])
 def test_the_expected_answer_type_is_read_from_the_question_words(question, kind):
     assert read_question(question).kind == kind
@@ -300,3 +303,10 @@ def test_words_that_build_the_question_are_no_terms():
     terms = {group[0] for group, _, _ in question_terms("委员工委跟企业各自在这件事上还都把什么结合起来了", (), lambda t: 1.0)}
     assert {"委员", "工委", "企业", "结合"} <= terms
     assert not terms & {"跟", "各自", "还", "都", "把", "这件"}
+
+
+def test_an_anniversary_answers_how_many_years_since_and_nothing_else():
+    """"成立75周年" names an occasion, no count, unless the question asks 多少周年."""
+    sentence = "举办庆祝人民政协成立75周年委员知识竞赛"
+    assert fits(sentence, read_question("知识竞赛庆祝的是人民政协成立多少周年？")) == 1.0
+    assert fits(sentence, read_question("知识竞赛有多少名委员参加？")) < UNCLEAR
