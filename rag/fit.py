@@ -7,7 +7,8 @@
   counting word is of another kind (件 is not 名). A figure right before a 《title》 counts
   what the title names ("编报7期《洪泽社情民意》" answers "社情民意编了几期").
 - A place, organisation or person question needs a sentence naming one (jieba's part-of-speech
-  tags ns/nt/nr, or the words such names end with: 镇/村/街道…, 公司/协会/研究院…).
+  tags ns/nt/nr, or the words such names end with: 镇/村/街道…, 公司/协会/研究院…); for an
+  organisation, a body the sentence says was set up counts too ("成立委员履职服务中心").
 - A title question needs a 《title》 or a “named” thing; a date question a date.
 """
 
@@ -35,6 +36,14 @@ _ORGANISATION_END = re.compile(
 )
 # The bodies every report names: no answer to "哪家/哪个单位".
 _EVERYWHERE = re.compile(r"政协|委员会|[省市县区]委|政府|党组|人大")
+# "成立了什么机构", "建立了哪些组织": a body set up is the answer, however generic its name
+# (委员履职服务中心, 政协专家咨询委员会, 委员履职临时党支部), as is a party body of a kind
+# ("委员联合党委", "专委会党支部"; not the 政协党组 every report names).
+_BODY = r"(?:党组|党委|党支部|党总支|支部|委员会|工委|中心|研究院|研究会|调研组|小组|工作室|联谊会|服务站|联络站)"
+_BODY_SET_UP = re.compile(
+    rf"(?:成立|建立|设立|组建|新建)了?(?:[\d一二三四五六七八九十]+个)?[\u4e00-\u9fff()（）]{{0,12}}?{_BODY}(?![\u4e00-\u9fff]{{0,2}}(?:制度|机制|清单))"
+    r"|(?:联合|临时|机关|履职|专委会|界别)(?:党委|党支部|党总支)"
+)
 # Words for groups of people a "谁" may be answered with.
 _PEOPLE = "委员|常委|干部|群众|代表|人士|企业家|专家|学者|党员|职工|居民|村民|学生|老人|青年|妇女|儿童"
 _GOING = frozenset("赴 到 去 前往 走进 来到 奔赴 深入 在".split())
@@ -72,6 +81,8 @@ def fits(sentence: str, asked: Asked) -> float:
         # "党组成员联系谁": a group of people after the same verb answers as well ("联系党外委员"),
         # if less surely than a name.
         return LOOSE
+    if asked.kind == "organisation" and asked.any_body and _BODY_SET_UP.search(text):
+        return ATTACHED
     if asked.kind in ("place", "organisation", "person"):
         return ATTACHED if asked.kind in _entities(text) else NONE
     return 0.0

@@ -49,6 +49,7 @@ _ORGANISATION = re.compile(
     r"哪家|什么(?:单位|部门|企业|机构|组织)|which (?:company|enterprise|firm|department|organi[sz]ation|body|unit)",
     re.I,
 )
+_FIRM = re.compile(r"企业|公司|学校|医院|银行|商会|协会|高校|大学|company|enterprise|firm|school|hospital|bank|university", re.I)
 _PERSON = re.compile(r"是谁|谁|哪位|哪些人|哪几位|\bwho\b|\bwhom\b", re.I)
 # "哪个县政协…", "which committee": the committee is the answer, and every sentence of a report
 # is its committee's: the question asks what the rest of it says, and no place.
@@ -94,6 +95,7 @@ class Asked:
     destination: bool = False  # "去了哪里": a place someone went to, not one merely named
     done_to: str = ""  # 联系 in "联系谁": the verb a person question asks the object of
     days: tuple[str, ...] = ()  # "8月18日": a day the question names, which the evidence must name too
+    any_body: bool = False  # "成立了什么机构": any body answers, not only a named firm ("哪家企业")
 
 
 # "哪两个平台", "哪些方面", "哪几项制度": the noun after 哪 + measure is the kind of thing asked for.
@@ -121,9 +123,10 @@ def read_question(question: str) -> Asked:
     head = _head(text) if kind == "other" else ()
     destination = kind == "place" and bool(_WENT_WHERE.search(text))
     done_to = _DONE_TO.search(text) if kind == "person" else None
+    any_body = kind == "organisation" and not _FIRM.search(text)
     return Asked(
         kind, counting_word, counted, years, bool(_PLAN.search(text)), phrases, place_unit.replace("城市", "市"), head,
-        destination, done_to.group(1) if done_to else "", tuple(d.replace("号", "日") for d in _DAY.findall(text)),
+        destination, done_to.group(1) if done_to else "", tuple(d.replace("号", "日") for d in _DAY.findall(text)), any_body,
     )
 
 

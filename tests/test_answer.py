@@ -396,3 +396,13 @@ def test_which_of_a_citys_districts_worked_with_it_is_answered_from_the_district
 ])
 def test_a_title_or_an_anniversary_asked_for_is_quoted(assistant, question, said):
     assert_quoted(assistant, question, said)
+
+
+# "成立了什么机构": a body set up, however generic its name, answers an organisation question.
+@pytest.mark.parametrize("question, said", [
+    ("洪泽区政协为服务委员履职成立了什么机构？", "成立委员履职服务中心"),
+    ("洪泽区政协聘请专家成立了什么组织？", "成立政协专家咨询委员会"),
+    ("洪泽区政协在镇街设立了什么组织？", "建立政协工作委员会"),
+])
+def test_a_body_set_up_answers_what_organisation_was_founded(assistant, question, said):
+    assert_quoted(assistant, question, said)

@@ -310,3 +310,17 @@ def test_an_anniversary_answers_how_many_years_since_and_nothing_else():
     sentence = "举办庆祝人民政协成立75周年委员知识竞赛"
     assert fits(sentence, read_question("知识竞赛庆祝的是人民政协成立多少周年？")) == 1.0
     assert fits(sentence, read_question("知识竞赛有多少名委员参加？")) < UNCLEAR
+
+
+@pytest.mark.parametrize("sentence, holds", [
+    ("成立委员履职服务中心,完善联系委员制度", True),
+    ("深化委员联合党委、专委会党支部组织体制和运行机制改革", True),
+    ("区政协党组认真履行主体责任", False),  # the body every report names
+    ("建立委员履职清单", False),  # a list, no body
+])
+def test_an_organisation_question_is_answered_by_a_body_set_up(sentence, holds):
+    assert (fits(sentence, read_question("政协成立了什么机构？")) == 1.0) is holds
+
+
+def test_a_body_set_up_is_no_answer_to_which_firm():
+    assert fits("成立委员履职服务中心", read_question("常委会议视察了哪家企业？")) < 1.0
