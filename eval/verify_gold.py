@@ -132,6 +132,11 @@ UNANSWERABLE_CHECKS = {
     "涟水县政协": lambda: absent("涟水"),
     "社情民意研究院有多少名研究人员": lambda: absent(r"研究院[^。]*\d", TRAD_FILE) and absent(r"\d+[名位人][^。]*研究院", TRAD_FILE),
     "十一届七次常委会议是哪一天开的": lambda: only_in_furniture("十一届七次") and only_in_furniture("9月27日"),
+    # --- added later (e384-e387), same kinds
+    "濉溪县政协": lambda: absent("濉溪"),
+    "一共赠送了多少册": lambda: absent(r"赠送[^。]*\d", JINHU) and absent(r"[\d一二三四五六七八九十]+[册本]", JINHU),
+    "是哪位通讯员写的": lambda: only_in_furniture("闵海燕") and only_in_furniture("通讯员"),
+    "形成了多少项研究成果": lambda: "形成一批兼具理论深度与实践价值的研究成果" in JY2025 and absent(r"[\d一二三四五六七八九十两]+[项篇]", JY2025),
 }
 
 errors = []
