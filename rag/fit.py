@@ -24,7 +24,7 @@ from rag.text import FAMILY_NAMES, figure_spans, normalize, segmenter
 # figure whose clause names other things; NONE: no answer of the kind; OTHER: counts something else.
 ATTACHED, LOOSE, UNCLEAR, NONE, OTHER = 1.0, 0.3, 0.0, -0.6, -1.0
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:、]")
-_COUNTING_WORD = re.compile(r"(场次|人次|万元|亿元|名|件|篇|项|家|场|次|批|条|期|位|个|人|所|座|户|元|天|周年|年|倍|%)$")
+_COUNTING_WORD = re.compile(r"(场次|人次|万元|亿元|名|件|篇|项|家|场|次|批|条|期|位|个|人|所|座|户|册|本|套|卷|元|天|周年|年|倍|%)$")
 _PLACE_END = re.compile(
     r"[\u4e00-\u9fff]{1,8}(?:镇|村|街道|社区|乡|园区|开发区|新区|市|县|区|省|基地|馆|园|广场|小区|校区|湖|河|山|旧址|故居|遗址)"
 )
@@ -44,8 +44,13 @@ _BODY_SET_UP = re.compile(
     rf"(?:成立|建立|设立|组建|新建)了?(?:[\d一二三四五六七八九十]+个)?[\u4e00-\u9fff()（）]{{0,12}}?{_BODY}(?![\u4e00-\u9fff]{{0,2}}(?:制度|机制|清单))"
     r"|(?:联合|临时|机关|履职|专委会|界别)(?:党委|党支部|党总支)"
 )
+# "镇江市委、市政协举行…座谈会": a body that held an event, for "谁举办的" / "who held".
+_HOLDS_EVENT = re.compile(r"举行|举办|主办|召开|承办|组织")
+_HELD_BY = re.compile(
+    r"(?:[省市县区]?委|政协|政府|委员会|部门|大学|学院|协会|商会|研究院|[\u4e00-\u9fff]{2,6}(?:局|办))(?:联合|共同)?(?:举行|举办|主办|召开|承办)"
+)
 # Words for groups of people a "谁" may be answered with.
-_PEOPLE = "委员|常委|干部|群众|代表|人士|企业家|专家|学者|党员|职工|居民|村民|学生|老人|青年|妇女|儿童"
+_PEOPLE = "委员|常委|干部|群众|代表|人士|企业家|专家|学者|党员|职工|居民|村民|学生|老人|青年|妇女|儿童|界别|党派|乡贤"
 _GOING = frozenset("赴 到 去 前往 走进 来到 奔赴 深入 在".split())
 _TITLE = re.compile(r"《[^》]+》|“[^”]{2,}”|「[^」]{2,}」")
 _DATE = re.compile(r"\d{1,2}月(?:\d{1,2}日)?|\d{4}年\d{1,2}月|[一二三四五六七八九十]+月|年初|年底|年末|上半年|下半年|期间")
@@ -75,8 +80,10 @@ def fits(sentence: str, asked: Asked) -> float:
         # "去了哪里" is answered by where they went ("赴中共一大旧址", "在西柏坡举行"), not by a
         # place merely named ("发扬西柏坡精神").
         return ATTACHED if _went_to_place(text) else LOOSE if "place" in _entities(text) else NONE
-    if asked.kind == "person" and _POST_HELD.search(text):
+    if asked.kind == "person" and (_POST_HELD.search(text) or (asked.held_by and _HELD_BY.search(text))):
         return ATTACHED
+    if asked.held_by and "person" not in _entities(text):
+        return LOOSE if _HOLDS_EVENT.search(text) else NONE
     if asked.done_to and "person" not in _entities(text) and re.search(rf"{asked.done_to}[^，,。；;]{{0,8}}?(?:{_PEOPLE})", text):
         # "党组成员联系谁": a group of people after the same verb answers as well ("联系党外委员"),
         # if less surely than a name.

@@ -28,7 +28,7 @@ from rag.text import YEAR, normalize, segmenter
 # "哪几件", "那几个头头" ask which, not how many; "第几期" asks an ordinal; "要做的几件事是什么"
 # names things already counted ("the few things that…"): it asks what they are.
 _NUMBER = re.compile(
-    r"多少|(?<![哪那这第的])几(?:个|件|次|项|篇|名|位|条|批|场|家|人|期|所|户|年|天|万|亿|成|倍|起)|比例|比率|百分之几|[率额量](?:是|为|有|达到)?多|"
+    r"多少|(?<![哪那这第的])几(?:个|件|次|项|篇|名|位|条|批|场|家|人|期|所|户|年|天|万|亿|成|倍|起|册|本|套)|比例|比率|百分之几|[率额量](?:是|为|有|达到)?多|"
     r"how many|how much|what percentage|what share|number of",
     re.I,
 )
@@ -50,6 +50,13 @@ _ORGANISATION = re.compile(
     re.I,
 )
 _FIRM = re.compile(r"企业|公司|学校|医院|银行|商会|协会|高校|大学|company|enterprise|firm|school|hospital|bank|university", re.I)
+# "谁举办的", "who held the symposium": events are held by bodies (市委、市政协举行…), and a
+# report's sentence without a subject ("举办…知识竞赛") was held by its own committee.
+_WHO_HELD = re.compile(
+    r"谁(?:来)?(?:举办|主办|举行|召开|组织|牵头|发起|承办)|(?:举办|主办|举行|召开|组织|牵头|发起|承办)[^，,。？?]{0,16}?的?(?:是|为)?谁|"
+    r"\bwho (?:held|hosted|organi[sz]ed|ran|launched|convened|sponsored|co-hosted)\b",
+    re.I,
+)
 _PERSON = re.compile(r"是谁|谁|哪位|哪些人|哪几位|\bwho\b|\bwhom\b", re.I)
 # "哪个县政协…", "which committee": the committee is the answer, and every sentence of a report
 # is its committee's: the question asks what the rest of it says, and no place.
@@ -69,11 +76,13 @@ _TITLE = re.compile(
 )
 _DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月|哪个月|哪一年|哪年|\bwhen\b|what date", re.I)
 _PLAN = re.compile(r"计划|打算|安排|将要|准备|谋划|部署|明年|今后|下一步|要(?:做|搞|开展|创新|推进)|\bplan|\bwill\b|next year", re.I)
-_COUNTING_WORD = "场次|人次|万元|亿元|周年|个|件|次|名|位|项|家|篇|条|批|场|人|期|所|户|座|元|天|年"
+_COUNTING_WORD = "场次|人次|万元|亿元|周年|个|册|本|套|件|次|名|位|项|家|篇|条|批|场|人|期|所|户|座|元|天|年"
 _COUNTED_AFTER = re.compile(rf"(?:多少|几)({_COUNTING_WORD})?([\u4e00-\u9fff]{{1,10}})?")
 # Counting words that stand for one another: 件 and 项 both count proposals, 名/位/人 people.
 # 个 counts anything (问题60个 answers "几件事").
-_SAME_COUNT = ({"件", "项", "条", "份", "篇", "起"}, {"名", "位", "人", "人次"}, {"次", "场", "场次", "期", "轮"}, {"家", "所", "座", "户"})
+_SAME_COUNT = ({"件", "项", "条", "份", "篇", "起"}, {"名", "位", "人", "人次"}, {"次", "场", "场次", "期", "轮"}, {"家", "所", "座", "户"}, {"册", "本", "卷"})
+# What 个 never counts: books by the 册, money, people's attendances, spans of time.
+_MEASURED = frozenset("册 本 套 卷 元 万元 亿元 人次 周年 年 天".split())
 _NOT_COUNTED = frozenset("政协 委员会 工作 情况 一共 总共 累计 全年 今年 去年 分别 具体".split())
 # Verbs say what was done, not what was counted ("召开了多少次会议": 会议 is counted).
 _ACTIONS = frozenset(
@@ -96,6 +105,7 @@ class Asked:
     done_to: str = ""  # 联系 in "联系谁": the verb a person question asks the object of
     days: tuple[str, ...] = ()  # "8月18日": a day the question names, which the evidence must name too
     any_body: bool = False  # "成立了什么机构": any body answers, not only a named firm ("哪家企业")
+    held_by: bool = False  # "谁举办的", "who held": the body that held an event answers, not only a name
 
 
 # "哪两个平台", "哪些方面", "哪几项制度": the noun after 哪 + measure is the kind of thing asked for.
@@ -124,9 +134,11 @@ def read_question(question: str) -> Asked:
     destination = kind == "place" and bool(_WENT_WHERE.search(text))
     done_to = _DONE_TO.search(text) if kind == "person" else None
     any_body = kind == "organisation" and not _FIRM.search(text)
+    held_by = kind == "person" and bool(_WHO_HELD.search(text))
     return Asked(
         kind, counting_word, counted, years, bool(_PLAN.search(text)), phrases, place_unit.replace("城市", "市"), head,
         destination, done_to.group(1) if done_to else "", tuple(d.replace("号", "日") for d in _DAY.findall(text)), any_body,
+        held_by,
     )
 
 
@@ -195,4 +207,6 @@ def _nouns(text: str, until_verb: bool = False) -> list[str]:
 
 def same_count(a: str, b: str) -> bool:
     """Whether counting words `a` and `b` can count the same thing (件/项, 名/位/人)."""
-    return a == b or "个" in (a, b) or any(a in group and b in group for group in _SAME_COUNT)
+    if a == b or any(a in group and b in group for group in _SAME_COUNT):
+        return True
+    return "个" in (a, b) and not {a, b} & _MEASURED

@@ -406,3 +406,11 @@ def test_a_title_or_an_anniversary_asked_for_is_quoted(assistant, question, said
 ])
 def test_a_body_set_up_answers_what_organisation_was_founded(assistant, question, said):
     assert_quoted(assistant, question, said)
+
+
+@pytest.mark.parametrize("question, said", [
+    ("学习贯彻总书记在庆祝人民政协成立75周年大会上重要讲话精神的座谈会是谁举行的？", "市政協舉行學習貫徹"),
+    ("Who organised the forum in Beijing on Zhenjiang's high-quality development?", "在北京舉辦“鎮江很有前途”高質量發展座談會"),
+])
+def test_who_held_an_event_quotes_the_sentence_that_says_it_was_held(assistant, question, said):
+    assert_quoted(assistant, question, said)

@@ -93,6 +93,7 @@ def test_a_figure_of_another_kind_is_below_any_answer():
     ("委员去了哪个红色教育地点学习？", "组织委员开展党性学习教育。", False),
     ("党组成员分别联系谁？", "制定党组成员联系党外常委、党员常委(委员)联系党外委员制度。", True),  # a group answers "谁"
     ("党组成员分别联系谁？", "研究出台协商工作规则等系列文件。", False),
+    ("主席会议成员负责联系谁？", "落實主席會議成員分工聯系界別制度。", True),  # a sector (界别) of members is such a group
 ])
 def test_entity_questions_need_a_sentence_naming_one(question, sentence, holds):
     assert (fits(sentence, read_question(question)) >= LOOSE) is holds
@@ -324,3 +325,23 @@ def test_an_organisation_question_is_answered_by_a_body_set_up(sentence, holds):
 
 def test_a_body_set_up_is_no_answer_to_which_firm():
     assert fits("成立委员履职服务中心", read_question("常委会议视察了哪家企业？")) < 1.0
+
+
+@pytest.mark.parametrize("question, sentence, attached", [
+    ("一共赠送了多少册图书？", "设立5个文史书柜", False),  # 个 counts no books by the 册
+    ("一共赠送了多少册图书？", "赠送图书300册", True),
+    ("设立了多少个书柜？", "设立5个文史书柜", True),
+])
+def test_a_count_by_the_volume_is_answered_only_by_volumes(question, sentence, attached):
+    assert (fits(sentence, read_question(question)) >= UNCLEAR) is attached
+
+
+@pytest.mark.parametrize("question, sentence, fit", [
+    ("座谈会是谁举行的？", "镇江市委、市政协举行学习贯彻重要讲话精神座谈会", 1.0),  # the body that held it
+    ("Who hosted the symposium?", "鎮江市委、市政協舉行學習座談會", 1.0),
+    ("知识竞赛是谁举办的？", "举办庆祝人民政协成立75周年委员知识竞赛", LOOSE),  # held by the report's own committee
+    ("知识竞赛是谁举办的？", "完善委员履职评价体系", -0.6),
+])
+def test_who_held_an_event_is_answered_by_the_body_that_held_it(question, sentence, fit):
+    assert read_question(question).held_by
+    assert fits(sentence, read_question(question)) == fit
