@@ -414,3 +414,14 @@ def test_a_body_set_up_answers_what_organisation_was_founded(assistant, question
 ])
 def test_who_held_an_event_quotes_the_sentence_that_says_it_was_held(assistant, question, said):
     assert_quoted(assistant, question, said)
+
+
+# Everyday words (rag/data/register.tsv: 旁听, 难处) and English ones (en_zh.tsv: drive, the CPPCC
+# system) for the reports' 列席, 排忧解难, 干事热情, 政协战线.
+@pytest.mark.parametrize("question, said", [
+    ("海安委员工委的委员能去旁听政府的会议吗？", "列席政府相关会议"),
+    ("姜堰区政协2025年准备怎么帮委员解决难处？", "为委员排忧解难"),
+    ("How did the Hongze CPPCC boost the morale of the CPPCC system?", "激发了政协战线的干事热情"),
+])
+def test_everyday_and_english_words_for_attending_hardship_and_drive(assistant, question, said):
+    assert_quoted(assistant, question, said)
