@@ -24,6 +24,7 @@ from rag.lexicon import english_term_groups, official_wording
 from rag.period import Period, period_of
 from rag.question import WHICH_COMMITTEE, Asked
 from rag.records import Hit
+from rag.topic import BODY_AFTER_NAME
 from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, normalize, says_nothing, segmenter, sentence_spans, tokenize
 
 _FIT_WEIGHT = 0.35
@@ -81,7 +82,7 @@ def question_terms(question: str, names: tuple[str, ...], idf: Callable[[str], f
     """The question's content terms with weights: longer and rarer terms say more."""
     normalized = WHICH_COMMITTEE.sub(" ", normalize(question))  # "哪个县政协": the answer, not a term
     for name in sorted(names, key=len, reverse=True):
-        normalized = normalized.replace(normalize(name), " ")
+        normalized = re.sub(re.escape(normalize(name)) + BODY_AFTER_NAME, " ", normalized)
     groups: list[tuple[str, ...]] = []
     reworded: set[tuple[str, ...]] = set()
     for everyday, official in official_wording(normalized):

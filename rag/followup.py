@@ -12,6 +12,8 @@ Without a language model, history is used in two narrow, predictable ways:
   海安's body) names that committee's body, not the topic, and the new committee's report
   lacks it; the rest of the question is carried ("那金湖县呢？" after "海安委员工委组织了
   多少次视察？" asks about 金湖's 视察).
+- "两者", "这两件事" in a question stand for what the previous one framed ("在团结和民主这两件事上，"):
+  "…怎么把两者结合起来？" asks how to combine 团结和民主.
 Anything longer, or a first question, is searched as it is.
 """
 
@@ -34,6 +36,9 @@ _BODY = re.compile(r".(?:委|办|室|组|部|处|中心|委员会)$")
 _OWN_ASKING = re.compile(r"(?:又|也|还)((?:打算|准备|计划|是)?(?:怎么|如何|怎样)(?:做|办|干|开展)?的?)[？?\s]*$")
 _FRAME = re.compile(r"^((?:在|关于|对于|围绕|就)[^，,。？?]{2,30}?(?:这件事上|这方面|方面|上|中)?)[，,]")
 _YEAR = re.compile(r"(?:19|20)\d\d年?")
+# "两者", "这两件事" stand for what the earlier question framed ("在团结和民主这两件事上，…").
+_ANAPHOR = re.compile(r"这两者|两者|二者|这两件事|这几件事|这两方面|这两项")
+_FRAMED = re.compile(r"^(?:在|关于|对于|围绕|就)([^，,。？?]{2,30}?)(?:这(?:两|几|些)?件事上?|这(?:两|几)?个?方面|方面|上|中)?[，,]")
 _FILLER = re.compile(rf"^(那么|那|还有|另外|and|what about|how about)\s*|[呢吗啊呀嘛？?。！!，,\s]+$|{_ASKED_AGAIN}", re.I)
 
 
@@ -52,6 +57,9 @@ def standalone_question(
     `reports_with(word)` the reports whose text holds a word (None: keep every word).
     """
     question = question.strip()
+    framed = _FRAMED.match(previous[-1].strip()) if previous and _ANAPHOR.search(question) else None
+    if framed:
+        return _ANAPHOR.sub(framed.group(1), question, count=1)
     # A year names when, not what: "杜集区政协2025年又打算怎么做？" is as short as without it.
     if not previous or len(_YEAR.sub("", question)) > _SHORT or not _ELLIPTICAL.search(question):
         return question

@@ -35,7 +35,8 @@ _COUNTED = re.compile(r"(?:多少|几)(.*)$")
 _ASIDE = re.compile(r"[(（][^)）]*[)）]")  # "（或计划开展）"
 _NUMERAL = re.compile(r"^[\d.,，\s一二三四五六七八九十百千万亿两余多]+")
 _MEASURE = {"场": "场次", "名": "人数", "位": "人数", "人": "人数", "人次": "人次"}
-_BODY_AFTER_NAME = r"(?:委员工委|委员工作委员会|办公室|机关)?"
+# "海安市政协委员工委", "XX政协办公室": the body after a committee's name is who, not what.
+BODY_AFTER_NAME = r"(?:委员工委|委员工作委员会|办公室|机关)?"
 _YEAR_WORD = re.compile(r"(?:19|20)\d\d年?度?")
 # Words around a cross-committee question's topic that are not the topic: tense, plans, particles.
 _FILLER = frozenset(
@@ -74,8 +75,7 @@ def topic_of(standalone: str, asked: Asked, names: tuple[str, ...]) -> str:
     分别计划怎么开展[协商]"), else the nouns it counts ("分别开展了多少次[协商活动]")."""
     text = _ASIDE.sub(" ", _YEAR_WORD.sub(" ", normalize(standalone)))
     for name in sorted(names, key=len, reverse=True):
-        # "海安市政协委员工委", "XX政协办公室": the body after a committee's name is who, not what
-        text = re.sub(re.escape(normalize(name)) + _BODY_AFTER_NAME, " ", text)
+        text = re.sub(re.escape(normalize(name)) + BODY_AFTER_NAME, " ", text)
     rates = list(dict.fromkeys(RATE.findall(text)))
     if rates:
         return "、".join(rates)

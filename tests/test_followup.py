@@ -88,3 +88,16 @@ def test_asking_how_another_committee_does_it_keeps_the_topic_not_what_was_asked
 def test_a_follow_up_naming_its_own_year_does_not_carry_the_earlier_year(rewrite):
     asked = rewrite("杜集区政协2025年又打算怎么做？", ["镇江市政协2024年在提案办理上做了什么？"])
     assert "2025年" in asked and "2024" not in asked and "提案办理" in asked
+
+
+@pytest.mark.parametrize("first, question, meant", [
+    ("在提案和社情民意这两件事上，金湖县政协做了什么？", "洪泽区政协是怎么把两者结合起来的？", "洪泽区政协是怎么把提案和社情民意结合起来的？"),
+    ("关于读书和履职，姜堰区政协怎么说？", "杜集区政协打算怎么兼顾这两件事？", "杜集区政协打算怎么兼顾读书和履职？"),
+])
+def test_both_stands_for_what_the_previous_question_framed(rewrite, first, question, meant):
+    assert rewrite(question, [first]) == meant
+
+
+def test_both_without_a_frame_before_is_asked_as_it_is(rewrite):
+    question = "洪泽区政协是怎么把两者结合起来的？"
+    assert rewrite(question, [FIRST]) == question

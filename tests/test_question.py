@@ -345,3 +345,12 @@ def test_a_count_by_the_volume_is_answered_only_by_volumes(question, sentence, a
 def test_who_held_an_event_is_answered_by_the_body_that_held_it(question, sentence, fit):
     assert read_question(question).held_by
     assert fits(sentence, read_question(question)) == fit
+
+
+def test_the_body_after_a_committees_name_is_who_not_what():
+    """"海安市政协委员工委": every sentence of its report is the 委员工委's; as terms, 委员 and 工委
+    would favour the sentences that happen to name it."""
+    from rag.choose import question_terms
+
+    terms = {group[0] for group, _, _ in question_terms("海安市政协委员工委怎么安排委员参加活动？", ("海安市政协",), lambda t: 1.0)}
+    assert "工委" not in terms and {"安排", "委员", "参加", "活动"} <= terms
