@@ -49,6 +49,11 @@ _HOLDS_EVENT = re.compile(r"举行|举办|主办|召开|承办|组织")
 _HELD_BY = re.compile(
     r"(?:[省市县区]?委|政协|政府|委员会|部门|大学|学院|协会|商会|研究院|[\u4e00-\u9fff]{2,6}(?:局|办))(?:联合|共同)?(?:举行|举办|主办|召开|承办)"
 )
+# "报送区委", "已报县委县政府", "向省市政协报送": the body a report went to, for "报给了谁".
+_RECIPIENT = r"(?:[省市县区]委|[省市县区]?政府|省市政协|[省市县区]?政协|全国政协|党委|有关部门|职能部门|[\u4e00-\u9fff]{1,6}(?:局|部门))"
+_SENT_TO_BODY = re.compile(
+    rf"(?:报送|呈报|上报|转报|提交|递交|报)(?:给|至|到)?{_RECIPIENT}|向{_RECIPIENT}(?:报送|呈报|上报|提交|转报|递交)"
+)
 # Words for groups of people a "谁" may be answered with.
 _PEOPLE = "委员|常委|干部|群众|代表|人士|企业家|专家|学者|党员|职工|居民|村民|学生|老人|青年|妇女|儿童|界别|党派|乡贤"
 _GOING = frozenset("赴 到 去 前往 走进 来到 奔赴 深入 在".split())
@@ -73,6 +78,8 @@ def fits(sentence: str, asked: Asked) -> float:
         return ATTACHED if _TITLE.search(text) else NONE
     if asked.kind == "date":
         return ATTACHED if _DATE.search(text) else NONE
+    if asked.sent_to and _SENT_TO_BODY.search(text):
+        return ATTACHED
     if asked.kind == "place" and asked.place_unit:
         # "哪个街道" is answered by a name ending in 街道, not by any place
         return ATTACHED if re.search(rf"[\u4e00-\u9fff]{{2,6}}{asked.place_unit}", text) else NONE

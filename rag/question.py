@@ -57,6 +57,13 @@ _WHO_HELD = re.compile(
     r"\bwho (?:held|hosted|organi[sz]ed|ran|launched|convened|sponsored|co-hosted)\b",
     re.I,
 )
+# "报给了谁", "送到哪里", "submitted to whom": whom a report, proposal or opinion went to.
+_SENT_TO = re.compile(
+    r"(?:报|送|交|递|提交|报送|上报|呈报|转报)(?:给|到|至)?了?(?:谁|哪里|哪儿|哪个部门|哪些部门|哪个单位|什么地方|什么部门)|"
+    r"\b(?:sent|submitted|reported|forwarded|passed) to (?:whom|which|what)\b|\bto whom\b|"
+    r"\b(?:who|where|which \w+) (?:were|was|did|do)\b.*\b(?:sent|submitted|reported|forwarded|send|submit|report|forward) to\b",
+    re.I,
+)
 _PERSON = re.compile(r"是谁|谁|哪位|哪些人|哪几位|\bwho\b|\bwhom\b", re.I)
 # "哪个县政协…", "which committee": the committee is the answer, and every sentence of a report
 # is its committee's: the question asks what the rest of it says, and no place.
@@ -106,6 +113,7 @@ class Asked:
     days: tuple[str, ...] = ()  # "8月18日": a day the question names, which the evidence must name too
     any_body: bool = False  # "成立了什么机构": any body answers, not only a named firm ("哪家企业")
     held_by: bool = False  # "谁举办的", "who held": the body that held an event answers, not only a name
+    sent_to: bool = False  # "报给了谁", "报送到哪里": the body a report or proposal went to answers
 
 
 # "哪两个平台", "哪些方面", "哪几项制度": the noun after 哪 + measure is the kind of thing asked for.
@@ -135,10 +143,11 @@ def read_question(question: str) -> Asked:
     done_to = _DONE_TO.search(text) if kind == "person" else None
     any_body = kind == "organisation" and not _FIRM.search(text)
     held_by = kind == "person" and bool(_WHO_HELD.search(text))
+    sent_to = kind in ("person", "place", "organisation") and bool(_SENT_TO.search(text))
     return Asked(
         kind, counting_word, counted, years, bool(_PLAN.search(text)), phrases, place_unit.replace("城市", "市"), head,
         destination, done_to.group(1) if done_to else "", tuple(d.replace("号", "日") for d in _DAY.findall(text)), any_body,
-        held_by,
+        held_by, sent_to,
     )
 
 

@@ -425,3 +425,11 @@ def test_who_held_an_event_quotes_the_sentence_that_says_it_was_held(assistant, 
 ])
 def test_everyday_and_english_words_for_attending_hardship_and_drive(assistant, question, said):
     assert_quoted(assistant, question, said)
+
+
+@pytest.mark.parametrize("question, said", [
+    ("洪泽区政协收集的社情民意报送给了谁？", "68篇社情民意报送市政协"),
+    ("金湖县政协的社情民意信息报到了哪里？", "向省市政协报送79篇"),
+])
+def test_where_reports_went_quotes_the_sentence_naming_the_recipient(assistant, question, said):
+    assert_quoted(assistant, question, said)

@@ -354,3 +354,15 @@ def test_the_body_after_a_committees_name_is_who_not_what():
 
     terms = {group[0] for group, _, _ in question_terms("海安市政协委员工委怎么安排委员参加活动？", ("海安市政协",), lambda t: 1.0)}
     assert "工委" not in terms and {"安排", "委员", "参加", "活动"} <= terms
+
+
+@pytest.mark.parametrize("question, sentence, attached", [
+    ("社情民意报送给了谁？", "收集整理68篇社情民意报送市政协", True),
+    ("调研成果报给了谁？", "调研意见和建议案已报县委县政府供决策参考", True),
+    ("社情民意报到了哪里？", "向省市政协报送79篇", True),
+    ("Who were the research reports submitted to?", "形成高质量调研报告报送区委", True),
+    ("调研成果报给了谁？", "清华大学研究院来金湖进行实地调研", False),  # names a body, which received nothing
+])
+def test_whom_something_was_sent_to_is_answered_by_the_body_it_went_to(question, sentence, attached):
+    assert read_question(question).sent_to
+    assert (fits(sentence, read_question(question)) == 1.0) is attached
