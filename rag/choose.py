@@ -25,7 +25,7 @@ from rag.period import Period, period_of
 from rag.question import WHICH_COMMITTEE, Asked
 from rag.records import Hit
 from rag.topic import BODY_AFTER_NAME
-from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, normalize, says_nothing, segmenter, sentence_spans, tokenize
+from rag.text import GENERIC_WORDS, YEAR, is_mostly_english, normalize, says_nothing, sentence_spans, tagged, tokenize
 
 _FIT_WEIGHT = 0.35
 _PHRASE_BONUS = 0.2
@@ -33,12 +33,6 @@ _HEAD_BONUS = 0.2
 _HEADING_WEIGHT = 0.3
 _PERIOD_BONUS, _PERIOD_PENALTY = 0.1, 0.3
 _RANK_WEIGHT = 0.15
-# What a sentence means counts beside the words it shares: the cosine of the question with the
-# sentence (vectors from the index, rag.index.sentences), around a typical e5 cosine of related
-# text. Swept on eval/questions.jsonl with `rag ask --jsonl` (answer_ok 0.930 without it; weight
-# 2-3: 0.944, 4: 0.948, 5: 0.944 with one English question lost); the dev set, not used for the
-# choice, stays at 1.000 with 4. 4 makes a 0.05 difference of cosine worth a fifth of the
-# question's terms.
 # What a sentence means counts beside the words it shares: the cosine of the question with the
 # sentence (vectors from the index, rag.index.sentences), from a centre below the cosines of
 # related text (e5's lie between 0.8 and 0.95), so that sentences close in meaning also rise
@@ -115,10 +109,7 @@ def _function_words(text: str) -> set[str]:
     """The words of `text` that build the question rather than say what it is about ("跟", "各自",
     "还", "这件"): no sentence is closer to the answer for holding them, and rare as they are in
     the reports, as terms they would outweigh the words that say what is asked."""
-    import jieba.posseg
-
-    segmenter()
-    return {w.word for w in jieba.posseg.cut(text) if w.flag in _FUNCTION_TAGS}
+    return {word for word, flag in tagged(text) if flag in _FUNCTION_TAGS}
 
 
 def candidates(hits: tuple[Hit, ...], terms: Terms, asked: Asked) -> list[Candidate]:

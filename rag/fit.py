@@ -18,7 +18,7 @@ import functools
 import re
 
 from rag.question import Asked, same_count
-from rag.text import FAMILY_NAMES, figure_spans, normalize, segmenter
+from rag.text import FAMILY_NAMES, figure_spans, normalize, tagged
 
 # ATTACHED: holds the answer; LOOSE: a figure of the right kind, counting nothing named; UNCLEAR: a
 # figure whose clause names other things; NONE: no answer of the kind; OTHER: counts something else.
@@ -136,14 +136,11 @@ def _one_figure(text: str, start: int, end: int, asked: Asked) -> float:
 def _first_noun(text: str, skip: bool = False) -> str:
     """The noun `text` starts with, past numerals, measure words and single characters
     ("市一级党政负责人" → 党政); with `skip`, the first noun anywhere in it."""
-    import jieba.posseg
-
-    segmenter()
-    for word in jieba.posseg.cut(text):
+    for word, flag in tagged(text):
         # jieba tags fixed phrases "l" (意见建议) and abbreviations "j" (社情民意): nouns here too.
-        if word.flag.startswith(("n", "l", "j")) and word.flag != "ns" and len(word.word) >= 2:
-            return word.word
-        if not (skip or len(word.word) == 1 or word.flag.startswith(("a", "b", "m", "q"))):
+        if flag.startswith(("n", "l", "j")) and flag != "ns" and len(word) >= 2:
+            return word
+        if not (skip or len(word) == 1 or flag.startswith(("a", "b", "m", "q"))):
             return ""
     return ""
 
@@ -151,16 +148,13 @@ def _first_noun(text: str, skip: bool = False) -> str:
 def _went_to_place(text: str) -> bool:
     """Whether normalised `text` says someone went to, or did something at, a named place: a verb
     of going (赴, 到, 走进) or 在, then a place (jieba's ns, or a name ending 旧址/纪念馆/村…)."""
-    import jieba.posseg
-
-    segmenter()
-    words = list(jieba.posseg.cut(text))
+    words = tagged(text)
     at = 0
-    for word, following in zip(words, words[1:]):
-        at += len(word.word)
-        if word.word not in _GOING:
+    for (word, _), (_, following) in zip(words, words[1:]):
+        at += len(word)
+        if word not in _GOING:
             continue
-        if following.flag == "ns" or (_PLACE_END.match(text, at) and text[at] not in "全本各我该"):
+        if following == "ns" or (_PLACE_END.match(text, at) and text[at] not in "全本各我该"):
             return True
     return False
 
@@ -168,18 +162,15 @@ def _went_to_place(text: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _entities(text: str) -> frozenset[str]:
     """The kinds of named thing normalised `text` holds: place, organisation, person."""
-    import jieba.posseg
-
-    segmenter()
     kinds = set()
-    for word in jieba.posseg.cut(text):
-        if len(word.word) < 2 or _EVERYWHERE.search(word.word):
+    for word, flag in tagged(text):
+        if len(word) < 2 or _EVERYWHERE.search(word):
             continue
-        if word.flag == "ns":
+        if flag == "ns":
             kinds.add("place")
-        elif word.flag == "nt":
+        elif flag == "nt":
             kinds.add("organisation")
-        elif word.flag == "nr" and len(word.word) <= 3 and word.word[0] in FAMILY_NAMES:
+        elif flag == "nr" and len(word) <= 3 and word[0] in FAMILY_NAMES:
             kinds.add("person")
     if any(not _INSTITUTION.search(m.group()) for m in _PLACE_END.finditer(text)):
         kinds.add("place")

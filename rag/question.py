@@ -5,10 +5,12 @@ The type is read from the question's own words, which are few and stable in Chin
 "哪里", "哪家企业", "是谁", "叫什么"), and their English equivalents:
 - number: 多少, 几+counting word, 比例/率, how many/much, what percentage
 - place: 哪里/哪儿/什么地方/哪个地方/哪几个地方/去了哪/where; "去了哪里" asks where someone went;
-  "哪里还不够", "哪些地方需要改进" ask in what respect, no place
-- organisation: 哪家/哪个单位/部门/企业/机构/学校…, which company/department/organisation
-- person: 是谁/谁/哪位/哪些人, who
-- title: 叫什么/名称/书名/题目/什么文件/什么活动/什么工作法/what is … called
+  "哪里还不够", "哪些地方需要改进" ask in what respect, and "哪个县政协" which committee: no place
+- organisation: 哪家/哪个单位/部门/企业/机构/学校…, which company/department/organisation; unless
+  it names a kind of firm (企业, 学校), any body set up answers ("成立了什么机构")
+- person: 是谁/谁/哪位/哪些人, who; "谁举办的"/"who held" is answered by the body that held it,
+  and "报给了谁"/"submitted to whom" (as "报到哪里") by the body it went to
+- title: 叫什么/名称/书名/题目/什么文件/什么活动/什么工作法/what is … called/which document, book
 - date: 什么时候/何时/哪天/几月/哪一年/when
 - figures: "给我几个…的数字", "具体数据": sentences holding figures on the topic
 - ordinal: 第几期/第几届: a sentence with 第N

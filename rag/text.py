@@ -89,6 +89,17 @@ def segmenter():
     return jieba
 
 
+@functools.lru_cache(maxsize=16384)
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words of `text` with their part-of-speech tags. Kept: the same report sentences are
+    read for question after question, and tagging (an HMM for unknown words) is the answerer's
+    slowest step."""
+    import jieba.posseg
+
+    segmenter()
+    return tuple((word.word, word.flag) for word in jieba.posseg.cut(text))
+
+
 def tokenize(text: str) -> list[str]:
     """BM25 tokens of already normalised text: jieba words, lower-cased, stopwords and punctuation dropped."""
     words = segmenter().lcut_for_search(_SPACE.sub(" ", text).lower())
