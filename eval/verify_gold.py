@@ -137,6 +137,12 @@ UNANSWERABLE_CHECKS = {
     "一共赠送了多少册": lambda: absent(r"赠送[^。]*\d", JINHU) and absent(r"[\d一二三四五六七八九十]+[册本]", JINHU),
     "是哪位通讯员写的": lambda: only_in_furniture("闵海燕") and only_in_furniture("通讯员"),
     "形成了多少项研究成果": lambda: "形成一批兼具理论深度与实践价值的研究成果" in JY2025 and absent(r"[\d一二三四五六七八九十两]+[项篇]", JY2025),
+    # --- added later (e413-e417), same kinds
+    "金湖县政协2021年": lambda: absent(r"2021|二〇二一", JINHU),
+    "泰兴市政协": lambda: absent(r"泰兴|泰興"),
+    "同心书房一共有多少个": lambda: absent(r"同心書房[^。]*\d", TRAD_FILE) and absent(r"[\d一二三四五六七八九十]+個[^。,，]{0,8}同心書房", TRAD_FILE),
+    "署名的通讯员叫什么": lambda: only_in_furniture("晁如波") and only_in_furniture("通讯员"),
+    "2025年新建了几个主题委员工作室": lambda: "建强用好主题委员工作室" in JY2025 and absent(r"[\d一二三四五六七八九十两]+个[^。]{0,10}工作室", JY2025),
 }
 
 errors = []
