@@ -27,14 +27,17 @@ from rag.text import normalize, tokenize
 _SHORT = 16  # characters; longer questions carry their own context
 # Only a question that reads as elliptical is a follow-up; "镇江市政协新增设了哪个界别？" is not.
 # "杜集区政协又打算怎么做？", "金湖也有吗？": the same asked again of another committee
-_ASKED_AGAIN = r"(?:(?:又|也|还)(?:打算|准备|计划|是)?(?:怎么|如何|怎样)(?:做|办|干|开展)?的?|(?:又|也|还)有(?:吗|没有)?)[？?\s]*$"
+_ASKED_AGAIN = r"(?:(?:又|也|还)(?:打算|准备|计划|是)?(?:怎么|如何|怎样)[\u4e00-\u9fff]{0,4}?的?|(?:又|也|还)有(?:吗|没有)?)[？?\s]*$"
 _ELLIPTICAL = re.compile(rf"^(那么|那|还有|另外|and\b|what about|how about)|呢\s*[？?]?\s*$|{_ASKED_AGAIN}", re.I)
 _BODY = re.compile(r".(?:委|办|室|组|部|处|中心|委员会)$")
 # "…又打算怎么做？" asks its own thing about the earlier topic: the earlier question's frame
 # ("在X这件事上，", "关于X，") is the topic, and what it asked of its committee ("觉得哪里还不够")
 # is not carried.
-_OWN_ASKING = re.compile(r"(?:又|也|还)((?:打算|准备|计划|是)?(?:怎么|如何|怎样)(?:做|办|干|开展)?的?)[？?\s]*$")
-_FRAME = re.compile(r"^((?:在|关于|对于|围绕|就)[^，,。？?]{2,30}?(?:这件事上|这方面|方面|上|中)?)[，,]")
+# "…又是怎么往下推的？": the asker's own verb ("往下推") is asked of the new committee too.
+_OWN_ASKING = re.compile(r"(?:又|也|还)((?:打算|准备|计划|是)?(?:怎么|如何|怎样)[\u4e00-\u9fff]{0,4}?的?)[？?\s]*$")
+# "在X这件事上，" or a bare topic put first ("学习宣传党的二十大精神，金湖县政协是怎么定位的？").
+_FRAME = re.compile(r"^((?:在|关于|对于|围绕|就)[^，,。？?]{2,30}?(?:这件事上|这方面|方面|上|中)?|[^，,。？?]{4,30})[，,]")
+_ASKING_WORDS = re.compile(r"怎么|如何|怎样|什么|哪|吗|多少|几|请问")
 _YEAR = re.compile(r"(?:19|20)\d\d年?")
 # "两者", "这两件事" stand for what the earlier question framed ("在团结和民主这两件事上，…").
 _ANAPHOR = re.compile(r"这两者|两者|二者|这两件事|这几件事|这两方面|这两项")
@@ -61,7 +64,8 @@ def standalone_question(
     if framed:
         return _ANAPHOR.sub(framed.group(1), question, count=1)
     # A year names when, not what: "杜集区政协2025年又打算怎么做？" is as short as without it.
-    if not previous or len(_YEAR.sub("", question)) > _SHORT or not _ELLIPTICAL.search(question):
+    # and so does the committee's name: "海安市政协委员工委又是怎么往下推的？" is short.
+    if not previous or len(_YEAR.sub("", _without_names(question, named_reports, names_of))) > _SHORT or not _ELLIPTICAL.search(question):
         return question
     before = previous[-1]
     for earlier in previous[:-1][-3:]:  # the previous question may itself have been a follow-up
@@ -88,12 +92,22 @@ def standalone_question(
         if _YEAR.search(rest):  # "杜集区政协2025年又打算…": its own year, not the earlier one's
             topic = _YEAR.sub("", topic)
         own, frame = _OWN_ASKING.search(question), _FRAME.match(topic.strip())
+        if frame and _ASKING_WORDS.search(frame.group(1)):
+            frame = None  # "请问，…", "金湖怎么做的，…": no topic put first
         who = "、".join(short_name_of(r) for r in now_named)
         if own and frame:
             return f"{who}{rest}{frame.group(1)}{own.group(1)}？"
         return f"{who}{rest}{topic.strip()}"
     who = "、".join(short_name_of(r) for r in then_named)
     return f"{who}{core}"
+
+
+def _without_names(question: str, named_reports: Callable[[str], list[str]], names_of: Callable[[str], list[str]]) -> str:
+    bare = normalize(question)
+    for report_id in named_reports(bare):
+        for name in names_of(report_id):  # longest first
+            bare = bare.replace(name, "")
+    return bare
 
 
 def _without_own_words(topic: str, then: set[str], now: set[str], reports_with: Callable[[str], set[str]]) -> str:

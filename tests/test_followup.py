@@ -101,3 +101,14 @@ def test_both_stands_for_what_the_previous_question_framed(rewrite, first, quest
 def test_both_without_a_frame_before_is_asked_as_it_is(rewrite):
     question = "洪泽区政协是怎么把两者结合起来的？"
     assert rewrite(question, [FIRST]) == question
+
+
+def test_a_topic_put_first_is_carried_with_the_askers_own_verb(rewrite):
+    """"X，金湖县政协是怎么定位的？" then "洪泽区政协又是怎么往下推的？": X asked of 洪泽, in its verb."""
+    first = "学习宣传党的二十大精神，金湖县政协是怎么定位的？"
+    assert rewrite("洪泽区政协又是怎么往下推的？", [first]) == "洪泽区政协学习宣传党的二十大精神是怎么往下推的？"
+
+
+def test_a_long_committee_name_does_not_make_a_follow_up_stand_alone(rewrite):
+    first = "学习宣传党的二十大精神，金湖县政协是怎么定位的？"
+    assert "学习宣传党的二十大精神" in rewrite("海安市政协委员工委又是怎么往下推的？", [first])
