@@ -38,7 +38,7 @@ from rag.errors import BadQuestion
 from rag.fit import LOOSE, UNCLEAR
 from rag.question import Asked, read_question
 from rag.records import Answer, Citation, Hit, Quote, SearchFilter, SearchResult
-from rag.topic import KIND_WORDS, RATE, SCOPE_WORDS, TYPED, asks_across, counts_in, known_theme, missing_what, topic_of
+from rag.topic import KIND_WORDS, RATE, SCOPE_WORDS, TYPED, asks_across, counts_in, known_theme, missing_what, phrase_owners, topic_of
 from rag.text import normalize, sentence_spans
 from rag.theme import THEMES, Theme, theme_for, theme_weight
 
@@ -99,7 +99,8 @@ def answer(
         topic = topic_of(standalone, asked, names)
         if scope:
             per = {short: candidates(hits, terms, asked) for short, hits in scope.items()}
-            return _lines(question, standalone, result, per, asked, topic, complete=True, named=named >= 2)
+            owners = phrase_owners(standalone, asked.phrases, list(scope)) if named >= 2 else {}
+            return _lines(question, standalone, result, per, asked, topic, complete=True, named=named >= 2, owners=owners)
         per = {}
         for candidate in sorted(pool, key=lambda c: c.hit_rank):
             per.setdefault(candidate.hit.chunk.short_name, []).append(candidate)
@@ -141,7 +142,7 @@ def committee_hits(retriever, question: str, report_ids=(), where: SearchFilter 
 
 def _lines(
     question: str, standalone: str, result: SearchResult, per: dict[str, list[Candidate]], asked: Asked,
-    topic: str, complete: bool, named: bool = False,
+    topic: str, complete: bool, named: bool = False, owners: dict[str, str] | None = None,
 ) -> Answer:
     """One line per committee: its best sentence about `topic` (`_gate`; a result before a plan
     unless plans are asked, when rag.choose's period bonus weighs in), or, when `complete`,
@@ -153,12 +154,12 @@ def _lines(
     the question names (`named`) whose report has no sentence on a known theme's rules may have
     one holding the asker's words as well as the best line does."""
     known = known_theme(topic)
-    best = _best_lines(per, asked, _gate(topic, themed=known))
+    best = _best_lines(per, asked, _gate(topic, themed=known, owners=owners))
     if not best and known:
         # The topic shares a theme's word ("…创造履职条件": 履职) but no sentence is on that theme
         # by its rules: it is the asker's own wording, judged as such, rather than declined.
         known = False
-        best = _best_lines(per, asked, _gate(topic, themed=False))
+        best = _best_lines(per, asked, _gate(topic, themed=False, owners=owners))
     if best and not known and not asked.phrases:  # a quoted phrase is the topic, and each line holds it
         # A committee the question names is expected to have something, often in other words.
         floor = (_NAMED_LINE_SHARE if named else _LINE_SHARE) * max(line[0].coverage for line in best.values())
@@ -167,7 +168,7 @@ def _lines(
         # Committees the asker named are expected to say something: one whose report names the
         # theme only among other things (the rule above) still gets the sentence that holds the
         # asker's words as well as the best line does, rather than "未提及".
-        loose, floor = _gate(topic, themed=False), max(line[0].coverage for line in best.values())
+        loose, floor = _gate(topic, themed=False, owners=owners), max(line[0].coverage for line in best.values())
         for short, pool in per.items():
             fitting = [c for c in pool if short not in best and loose(c, asked) and c.coverage >= floor]
             if fitting:
@@ -200,8 +201,10 @@ def _line(fitting: list[Candidate], asked: Asked) -> list[Candidate]:
     return sorted(line, key=lambda c: (c.hit.chunk.doc, c.start))
 
 
-def _gate(topic: str, themed: bool = True) -> Callable[[Candidate, Asked], bool]:
-    """Whether a candidate is about `topic` (module docstring): on its theme (unless not `themed`), holding its rates."""
+def _gate(topic: str, themed: bool = True, owners: dict[str, str] | None = None) -> Callable[[Candidate, Asked], bool]:
+    """Whether a candidate is about `topic` (module docstring): on its theme (unless not `themed`),
+    holding its rates and the quoted phrases of its committee (`owners`: rag.topic.phrase_owners)."""
+    owners = owners or {}
     rates = RATE.findall(topic)
     try:
         theme: Theme | None = theme_for(topic) if themed else None
@@ -215,7 +218,8 @@ def _gate(topic: str, themed: bool = True) -> Callable[[Candidate, Asked], bool]
         text = normalize(candidate.text)
         if candidate.coverage < MIN_COVERAGE or (asked.years and not candidate.in_period):
             return False
-        if any(rate not in text for rate in rates) or any(phrase not in text for phrase in asked.phrases):
+        own = [p for p in asked.phrases if owners.get(p, candidate.hit.chunk.short_name) == candidate.hit.chunk.short_name]
+        if any(rate not in text for rate in rates) or any(phrase not in text for phrase in own):
             return False  # "哪些地方开展了“X”": only a sentence naming X
         if asked.kind in ("number", *TYPED) and candidate.fit < LOOSE:
             return False

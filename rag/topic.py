@@ -37,6 +37,7 @@ _NUMERAL = re.compile(r"^[\d.,，\s一二三四五六七八九十百千万亿两
 _MEASURE = {"场": "场次", "名": "人数", "位": "人数", "人": "人数", "人次": "人次"}
 # "海安市政协委员工委", "XX政协办公室": the body after a committee's name is who, not what.
 BODY_AFTER_NAME = r"(?:委员工委|委员工作委员会|办公室|机关)?"
+_ADMIN_END = re.compile(r"[省市县区]$")
 _YEAR_WORD = re.compile(r"(?:19|20)\d\d年?度?")
 # Words around a cross-committee question's topic that are not the topic: tense, plans, particles.
 _FILLER = frozenset(
@@ -106,3 +107,21 @@ def known_theme(topic: str) -> bool:
         return theme_for(topic) in THEMES
     except BadQuestion:
         return False
+
+
+def phrase_owners(standalone: str, phrases: tuple[str, ...], committees: list[str]) -> dict[str, str]:
+    """The committee each “quoted” phrase of a question belongs to, when the question gives each
+    committee its own ("金湖县政协开的电视专栏、洪泽区政协搞的“议事月”": 洪泽): the one committee named
+    before the phrase in its clause. A phrase with none, or several, belongs to all."""
+    text = normalize(standalone)
+    owners = {}
+    for phrase in phrases:
+        at = text.find(phrase)
+        clause_start = max(text.rfind(mark, 0, max(at, 0)) for mark in "、，,；;。？?") + 1
+        named = [
+            (text.rfind(place, clause_start, at), short) for short in committees
+            if (place := _ADMIN_END.sub("", short.removesuffix("政协"))) and text.rfind(place, clause_start, at) >= 0
+        ]
+        if at >= 0 and len(named) == 1:  # "金湖和洪泽都开展了“X”": X is asked of both
+            owners[phrase] = named[0][1]
+    return owners

@@ -433,3 +433,11 @@ def test_everyday_and_english_words_for_attending_hardship_and_drive(assistant, 
 ])
 def test_where_reports_went_quotes_the_sentence_naming_the_recipient(assistant, question, said):
     assert_quoted(assistant, question, said)
+
+
+def test_a_quoted_name_given_to_one_committee_is_asked_only_of_that_committee(assistant):
+    """"洪泽的“码”上议、海安的“云协商”": each line holds its own committee's platform."""
+    found = assistant.ask("洪泽区政协的“码”上议平台、海安市政协委员工委的“云协商”平台，分别是怎么用的？")
+    lines = dict(line.split("：", 1) for line in found.text.splitlines())
+    assert "“码”上议平台开展协商议事活动1012场" in lines["洪泽区政协"]
+    assert "云协商" in lines["海安市政协"]

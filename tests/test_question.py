@@ -366,3 +366,11 @@ def test_the_body_after_a_committees_name_is_who_not_what():
 def test_whom_something_was_sent_to_is_answered_by_the_body_it_went_to(question, sentence, attached):
     assert read_question(question).sent_to
     assert (fits(sentence, read_question(question)) == 1.0) is attached
+
+
+def test_a_quoted_phrase_belongs_to_the_committee_named_before_it_in_its_clause():
+    from rag.topic import phrase_owners
+
+    question = "金湖县政协开的电视专栏、洪泽区政协搞的“议事月”，各起了什么作用？"
+    assert phrase_owners(question, ("议事月",), ["金湖县政协", "洪泽区政协"]) == {"议事月": "洪泽区政协"}
+    assert phrase_owners("金湖和洪泽都开展了“议事月”吗？", ("议事月",), ["金湖县政协", "洪泽区政协"]) == {}  # asked of both
