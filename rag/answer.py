@@ -38,7 +38,7 @@ from rag.errors import BadQuestion
 from rag.fit import LOOSE, UNCLEAR
 from rag.question import Asked, read_question
 from rag.records import Answer, Citation, Hit, Quote, SearchFilter, SearchResult
-from rag.topic import KIND_WORDS, RATE, SCOPE_WORDS, TYPED, asks_across, counts_in, known_theme, missing_what, phrase_owners, topic_of
+from rag.topic import KIND_WORDS, RATE, SCOPE_WORDS, TYPED, asks_across, counts_in, known_theme, missing_what, owners, topic_of
 from rag.text import normalize, sentence_spans
 from rag.theme import THEMES, Theme, theme_for, theme_weight
 
@@ -99,8 +99,9 @@ def answer(
         topic = topic_of(standalone, asked, names)
         if scope:
             per = {short: candidates(hits, terms, asked) for short, hits in scope.items()}
-            owners = phrase_owners(standalone, asked.phrases, list(scope)) if named >= 2 else {}
-            return _lines(question, standalone, result, per, asked, topic, complete=True, named=named >= 2, owners=owners)
+            items = (*asked.phrases, *(str(year) for year in asked.years))
+            owned = owners(standalone, items, list(scope)) if named >= 2 else {}
+            return _lines(question, standalone, result, per, asked, topic, complete=True, named=named >= 2, owners=owned)
         per = {}
         for candidate in sorted(pool, key=lambda c: c.hit_rank):
             per.setdefault(candidate.hit.chunk.short_name, []).append(candidate)
@@ -203,7 +204,8 @@ def _line(fitting: list[Candidate], asked: Asked) -> list[Candidate]:
 
 def _gate(topic: str, themed: bool = True, owners: dict[str, str] | None = None) -> Callable[[Candidate, Asked], bool]:
     """Whether a candidate is about `topic` (module docstring): on its theme (unless not `themed`),
-    holding its rates and the quoted phrases of its committee (`owners`: rag.topic.phrase_owners)."""
+    holding its rates, and the quoted phrases and years the question gives its committee (`owners`:
+    rag.topic.owners)."""
     owners = owners or {}
     rates = RATE.findall(topic)
     try:
@@ -216,9 +218,12 @@ def _gate(topic: str, themed: bool = True, owners: dict[str, str] | None = None)
 
     def gate(candidate: Candidate, asked: Asked) -> bool:
         text = normalize(candidate.text)
-        if candidate.coverage < MIN_COVERAGE or (asked.years and not candidate.in_period):
+        short = candidate.hit.chunk.short_name
+        years = [y for y in asked.years if owners.get(str(y), short) == short]  # "姜堰区政协2025年": its own year
+        in_period = candidate.in_period if len(years) == len(asked.years) else candidate.period.year in years
+        if candidate.coverage < MIN_COVERAGE or (asked.years and not in_period):
             return False
-        own = [p for p in asked.phrases if owners.get(p, candidate.hit.chunk.short_name) == candidate.hit.chunk.short_name]
+        own = [p for p in asked.phrases if owners.get(p, short) == short]
         if any(rate not in text for rate in rates) or any(phrase not in text for phrase in own):
             return False  # "哪些地方开展了“X”": only a sentence naming X
         if asked.kind in ("number", *TYPED) and candidate.fit < LOOSE:

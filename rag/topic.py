@@ -109,19 +109,20 @@ def known_theme(topic: str) -> bool:
         return False
 
 
-def phrase_owners(standalone: str, phrases: tuple[str, ...], committees: list[str]) -> dict[str, str]:
-    """The committee each “quoted” phrase of a question belongs to, when the question gives each
-    committee its own ("金湖县政协开的电视专栏、洪泽区政协搞的“议事月”": 洪泽): the one committee named
-    before the phrase in its clause. A phrase with none, or several, belongs to all."""
+def owners(standalone: str, items: tuple[str, ...], committees: list[str]) -> dict[str, str]:
+    """The committee each item of a question (a “quoted” phrase, a year) belongs to, when the
+    question gives each committee its own ("金湖县政协开的电视专栏、洪泽区政协搞的“议事月”";
+    "镇江市政协2024年和姜堰区政协2025年"): the one committee named between the item's clause (or
+    the item before it) and the item. An item with none, or several ("金湖和洪泽都开展了“X”"),
+    belongs to all."""
     text = normalize(standalone)
-    owners = {}
-    for phrase in phrases:
-        at = text.find(phrase)
-        clause_start = max(text.rfind(mark, 0, max(at, 0)) for mark in "、，,；;。？?") + 1
-        named = [
-            (text.rfind(place, clause_start, at), short) for short in committees
-            if (place := _ADMIN_END.sub("", short.removesuffix("政协"))) and text.rfind(place, clause_start, at) >= 0
-        ]
-        if at >= 0 and len(named) == 1:  # "金湖和洪泽都开展了“X”": X is asked of both
-            owners[phrase] = named[0][1]
-    return owners
+    found, after_previous = {}, 0
+    for at, item in sorted((text.find(item), item) for item in items):
+        if at < 0:
+            continue
+        start = max(after_previous, max(text.rfind(mark, 0, at) for mark in "、，,；;。？?") + 1)
+        named = [short for short in committees if (place := _ADMIN_END.sub("", short.removesuffix("政协"))) and place in text[start:at]]
+        if len(named) == 1:
+            found[item] = named[0]
+        after_previous = at + len(item)
+    return found

@@ -441,3 +441,10 @@ def test_a_quoted_name_given_to_one_committee_is_asked_only_of_that_committee(as
     lines = dict(line.split("：", 1) for line in found.text.splitlines())
     assert "“码”上议平台开展协商议事活动1012场" in lines["洪泽区政协"]
     assert "云协商" in lines["海安市政协"]
+
+
+def test_a_year_the_question_gives_one_committee_is_asked_only_of_that_committee(assistant):
+    """"镇江市政协2024年和姜堰区政协2025年": 姜堰's line comes from its 2025 plan, not its 2024 review."""
+    found = assistant.ask("镇江市政协2024年和姜堰区政协2025年分别怎么开展协商？")
+    lines = dict(line.split("：", 1) for line in found.text.splitlines())
+    assert "姜堰区政协（2025年计划）" in lines and "镇江市政协" in lines

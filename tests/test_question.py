@@ -369,8 +369,16 @@ def test_whom_something_was_sent_to_is_answered_by_the_body_it_went_to(question,
 
 
 def test_a_quoted_phrase_belongs_to_the_committee_named_before_it_in_its_clause():
-    from rag.topic import phrase_owners
+    from rag.topic import owners
 
     question = "金湖县政协开的电视专栏、洪泽区政协搞的“议事月”，各起了什么作用？"
-    assert phrase_owners(question, ("议事月",), ["金湖县政协", "洪泽区政协"]) == {"议事月": "洪泽区政协"}
-    assert phrase_owners("金湖和洪泽都开展了“议事月”吗？", ("议事月",), ["金湖县政协", "洪泽区政协"]) == {}  # asked of both
+    assert owners(question, ("议事月",), ["金湖县政协", "洪泽区政协"]) == {"议事月": "洪泽区政协"}
+    assert owners("金湖和洪泽都开展了“议事月”吗？", ("议事月",), ["金湖县政协", "洪泽区政协"]) == {}  # asked of both
+
+
+def test_a_year_written_after_a_committee_is_that_committees_year():
+    from rag.topic import owners
+
+    question = "镇江市政协2024年和姜堰区政协2025年分别怎么开展协商？"
+    assert owners(question, ("2024", "2025"), ["镇江市政协", "姜堰区政协"]) == {"2024": "镇江市政协", "2025": "姜堰区政协"}
+    assert owners("镇江和姜堰2024年分别怎么开展协商？", ("2024",), ["镇江市政协", "姜堰区政协"]) == {}
