@@ -221,7 +221,7 @@ def _gate(topic: str, themed: bool = True, owners: dict[str, str] | None = None)
         short = candidate.hit.chunk.short_name
         years = [y for y in asked.years if owners.get(str(y), short) == short]  # "姜堰区政协2025年": its own year
         in_period = candidate.in_period if len(years) == len(asked.years) else candidate.period.year in years
-        if candidate.coverage < MIN_COVERAGE or (asked.years and not in_period):
+        if candidate.coverage < MIN_COVERAGE or (years and not in_period):  # a committee without a year of its own: any
             return False
         own = [p for p in asked.phrases if owners.get(p, short) == short]
         if any(rate not in text for rate in rates) or any(phrase not in text for phrase in own):

@@ -448,3 +448,14 @@ def test_a_year_the_question_gives_one_committee_is_asked_only_of_that_committee
     found = assistant.ask("镇江市政协2024年和姜堰区政协2025年分别怎么开展协商？")
     lines = dict(line.split("：", 1) for line in found.text.splitlines())
     assert "姜堰区政协（2025年计划）" in lines and "镇江市政协" in lines
+
+
+def test_a_committee_the_question_gives_no_year_is_not_held_to_anothers_year(assistant):
+    found = assistant.ask("姜堰区政协2025年和海安市政协委员工委，分别怎么发挥懂行的人的作用？")
+    lines = dict(line.split("：", 1) for line in found.text.splitlines())
+    assert "姜堰区政协（2025年计划）" in lines
+    assert "专家委员" in lines["海安市政协"]  # its 2023 report, though 2025 was asked of 姜堰
+
+
+def test_everyday_words_for_experts_find_the_reports_zhuanjia(assistant):
+    assert_quoted(assistant, "洪泽区政协请了哪些懂行的人来做文史工作？", "聘请20位知名专家")
