@@ -195,6 +195,11 @@ def _is_partner(normalized: str, at: int) -> bool:
     return bool(_ASKS_WHICH.search(normalized)) and (not heads or possessive)
 
 
+def place_stem(short_name: str) -> str:
+    """The place of a committee without 政协 and its 市/县/区: "金湖县政协" → "金湖"."""
+    return _ADMIN_SUFFIX.sub("", short_name.removesuffix("政协"))
+
+
 def _parent_places(reports: dict[str, ReportMeta]) -> dict[str, set[str]]:
     """The cities the corpus committees belong to, from their full names (政协泰州市姜堰区委员会 →
     泰州市), each with the reports of its committees."""

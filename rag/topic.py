@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from rag.committees import place_stem
 from rag.errors import BadQuestion
 from rag.question import Asked, same_count
 from rag.text import GENERIC_WORDS, figure_spans, normalize, segmenter
@@ -37,7 +38,6 @@ _NUMERAL = re.compile(r"^[\d.,，\s一二三四五六七八九十百千万亿两
 _MEASURE = {"场": "场次", "名": "人数", "位": "人数", "人": "人数", "人次": "人次"}
 # "海安市政协委员工委", "XX政协办公室": the body after a committee's name is who, not what.
 BODY_AFTER_NAME = r"(?:委员工委|委员工作委员会|办公室|机关)?"
-_ADMIN_END = re.compile(r"[省市县区]$")
 _YEAR_WORD = re.compile(r"(?:19|20)\d\d年?度?")
 # Words around a cross-committee question's topic that are not the topic: tense, plans, particles.
 _FILLER = frozenset(
@@ -121,7 +121,7 @@ def owners(standalone: str, items: tuple[str, ...], committees: list[str]) -> di
         if at < 0:
             continue
         start = max(after_previous, max(text.rfind(mark, 0, at) for mark in "、，,；;。？?") + 1)
-        named = [short for short in committees if (place := _ADMIN_END.sub("", short.removesuffix("政协"))) and place in text[start:at]]
+        named = [short for short in committees if (place := place_stem(short)) and place in text[start:at]]
         if len(named) == 1:
             found[item] = named[0]
         after_previous = at + len(item)
